@@ -1,0 +1,87 @@
+# icelab build.  `make` builds build/icelab; `make check` runs every test
+# under ASan+UBSan (and compiles everything with clang too); `make run`
+# runs the suite; `make bench` prints benchmark figures.
+CC       ?= gcc
+CLANG    ?= clang
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+OPT      ?= -O2
+SAN      ?=
+
+PKGS     := libnl-3.0 libnl-route-3.0 libnftables libfyaml libuv
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS   ?=
+ALL_CFLAGS := -std=gnu11 -g $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -MMD -MP \
+              $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS  ?=
+ALL_LDFLAGS := $(SAN) $(LDFLAGS)
+
+# Library code: everything in the modules but the command's main.
+LIB_SRCS := $(wildcard common/*.c netns/*.c reports/*.c) \
+            $(filter-out harness/main.c,$(wildcard harness/*.c))
+MAIN_SRC := harness/main.c
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+NS_SRCS   := $(wildcard tests/ns/*.c)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJS := $(call obj,$(LIB_SRCS))
+
+.PHONY: all check run bench install clean deps clang-build unit-tests ns-tests fuzz
+all: $(BUILD)/icelab
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libicelab.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/icelab: $(call obj,$(MAIN_SRC)) $(BUILD)/libicelab.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRCS)) $(BUILD)/libicelab.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/test-ns: $(call obj,$(NS_SRCS)) $(BUILD)/libicelab.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/bench-topo: $(call obj,$(BENCH_SRCS)) $(BUILD)/libicelab.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+deps:
+	@scripts/install-deps
+
+ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+# Tests run from the sanitizer build; the clang build proves the code also
+# compiles warning-free there.
+check: deps
+	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" \
+		build/asan/icelab build/asan/test-unit build/asan/test-ns
+	$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) build/clang/icelab \
+		build/clang/test-unit build/clang/test-ns
+	tests/run-tests build/asan
+
+run: deps all
+	$(BUILD)/icelab topo check scenarios/
+
+bench: deps all $(BUILD)/bench-topo
+	tests/bench/run $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/icelab/scenarios
+	install -m 0755 $(BUILD)/icelab $(DESTDIR)$(PREFIX)/bin/icelab
+	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/icelab/scenarios/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,32 @@
+/* icelab - network-emulation conformance harness for ICE. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: icelab COMMAND ...\n"
+	"\n"
+	"  topo up FILE              build FILE's topology and keep it until Ctrl-C\n"
+	"  topo check [PATH...]      build each topology, run its probes, tear it down\n"
+	"                            (default PATH: scenarios/)\n"
+	"  topo validate FILE...     check scenario files without building anything\n"
+	"  shell FILE NODE           open a shell inside NODE of a kept topology\n"
+	"  exec FILE NODE -- CMD...  run CMD inside NODE of a kept topology\n"
+	"\n"
+	"Exit status: 0 ok, 1 a check failed, 2 bad input, 3 environment.\n";
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "topo") == 0)
+		return cli_topo(argc - 1, argv + 1);
+	if (strcmp(argv[1], "shell") == 0 || strcmp(argv[1], "exec") == 0)
+		return cli_exec(argc - 1, argv + 1);
+	fprintf(stderr, "icelab: unknown command '%s'\n%s", argv[1], usage);
+	return 2;
+}

@@ -1,0 +1,30 @@
+/* scenario.h - load a scenario file.
+ *
+ * A scenario file is YAML; docs/scenario-format.md describes it.  For now
+ * only its `topology:` section is loaded (into a struct topo_plan); `name`
+ * and `description` are accepted and every other top-level key is refused,
+ * so that typos surface instead of being ignored.
+ */
+#ifndef SCN_SCENARIO_H
+#define SCN_SCENARIO_H
+
+#include <stddef.h>
+
+#include "../common/err.h"
+#include "../netns/plan.h"
+
+/* Load the topology: section of the scenario file at `path` into `plan`
+ * (zeroed by the caller; owned by the caller afterwards, released with
+ * topo_plan_free).  Validates it (topo_plan_validate).  On error, fills
+ * err->msg with ONE line "PATH:LINE:COL: FIELD: reason" (FIELD is the
+ * dotted path, e.g. links.wan.a.ipv4), frees partial work, leaves `plan`
+ * zeroed and returns ICL_EINPUT (or -errno when the file cannot be read:
+ * "PATH: No such file or directory"). */
+int scn_load_topology(const char *path, struct topo_plan *plan, struct icl_err *err);
+
+/* Same, from a memory buffer (for tests and fuzzing); `name` is used in
+ * messages and stored as plan->file. */
+int scn_load_topology_buf(const char *name, const char *buf, size_t len, struct topo_plan *plan,
+			  struct icl_err *err);
+
+#endif

@@ -1,0 +1,206 @@
+/* bench-topo: median up+down time of a topology built by icelab versus the
+ * same topology built with `ip` and `nft` commands.
+ *
+ * The command version is generated from the same plan: one `ip netns add`
+ * per node, the same sysctls, veth pairs, addresses (nodad), routes, and
+ * the very nftables text icelab loads, through `nft -f`.  Both are timed
+ * from start of build to return of teardown. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../harness/scenario.h"
+#include "../../netns/rules.h"
+#include "../../netns/topo.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void addr_txt(const struct topo_prefix *p, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family, p->addr, a, sizeof(a));
+	snprintf(buf, cap, "%s/%u", a, p->plen);
+}
+
+static void node_cmds(FILE *f, const struct topo_plan *p, const struct topo_node *n,
+		      const char *pfx, const char *rules_dir)
+{
+	fprintf(f, "ip netns add %s%s\n", pfx, n->name);
+	fprintf(f, "ip netns exec %s%s sysctl -qw net.ipv6.conf.all.accept_dad=0 "
+		   "net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.router_solicitations=0%s\n",
+		pfx, n->name,
+		n->router ? " net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1" : "");
+	fprintf(f, "ip -n %s%s link set lo up\n", pfx, n->name);
+	(void)p;
+	(void)rules_dir;
+}
+
+static void link_cmds(FILE *f, const struct topo_link *l, const char *pfx)
+{
+	const struct topo_end *a = &l->end[0], *b = &l->end[1];
+	char txt[64];
+
+	fprintf(f, "ip -n %s%s link add %s type veth peer name %s netns %s%s\n", pfx, a->node,
+		a->ifname, b->ifname, pfx, b->node);
+	for (int k = 0; k < 2; k++) {
+		const struct topo_end *e = &l->end[k];
+
+		if (l->mtu)
+			fprintf(f, "ip -n %s%s link set %s mtu %u\n", pfx, e->node, e->ifname, l->mtu);
+		fprintf(f, "ip -n %s%s link set %s up\n", pfx, e->node, e->ifname);
+		for (size_t i = 0; i < e->n_addr; i++) {
+			addr_txt(&e->addr[i], txt, sizeof(txt));
+			fprintf(f, "ip -n %s%s addr add %s dev %s%s\n", pfx, e->node, txt, e->ifname,
+				e->addr[i].family == AF_INET6 ? " nodad" : "");
+		}
+	}
+}
+
+static void route_cmds(FILE *f, const struct topo_node *n, const char *pfx)
+{
+	for (size_t r = 0; r < n->n_routes; r++) {
+		const struct topo_route *rt = &n->routes[r];
+		char dst[64], via[INET6_ADDRSTRLEN] = "";
+
+		addr_txt(&rt->dst, dst, sizeof(dst));
+		if (rt->has_via)
+			inet_ntop(rt->dst.family, rt->via, via, sizeof(via));
+		fprintf(f, "ip -n %s%s %s route add %s%s%s\n", pfx, n->name,
+			rt->dst.family == AF_INET6 ? "-6" : "-4", dst, via[0] ? " via " : "", via);
+	}
+}
+
+/* Write the command script; the nft text of each node goes to its file. */
+static int write_script(const struct topo_plan *p, const char *dir, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	char pfx[32], rules_path[256];
+	struct icl_err err;
+
+	if (f == NULL)
+		return -1;
+	snprintf(pfx, sizeof(pfx), "iclb%d-", (int)getpid());
+	fprintf(f, "set -e\ntrap 'for n in");
+	for (size_t i = 0; i < p->n_nodes; i++)
+		fprintf(f, " %s%s", pfx, p->nodes[i].name);
+	fprintf(f, "; do ip netns del $n 2>/dev/null; done' EXIT\n");
+	for (size_t i = 0; i < p->n_nodes; i++)
+		node_cmds(f, p, &p->nodes[i], pfx, dir);
+	for (size_t i = 0; i < p->n_links; i++)
+		link_cmds(f, &p->links[i], pfx);
+	for (size_t i = 0; i < p->n_nodes; i++) {
+		char *rules = NULL;
+
+		route_cmds(f, &p->nodes[i], pfx);
+		if (topo_rules_text(p, &p->nodes[i], &rules, &err) < 0 || rules == NULL)
+			continue;
+		snprintf(rules_path, sizeof(rules_path), "%s/%s.nft", dir, p->nodes[i].name);
+		FILE *r = fopen(rules_path, "w");
+
+		if (r) {
+			fputs(rules, r);
+			fclose(r);
+			fprintf(f, "ip netns exec %s%s nft -f %s\n", pfx, p->nodes[i].name, rules_path);
+		}
+		free(rules);
+	}
+	for (size_t i = 0; i < p->n_nodes; i++)
+		fprintf(f, "ip netns del %s%s\n", pfx, p->nodes[i].name);
+	fprintf(f, "trap - EXIT\n");
+	fclose(f);
+	return 0;
+}
+
+static double run_script(const char *path)
+{
+	double t0 = now_ms();
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		execl("/bin/sh", "sh", path, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "bench: the ip/nft script failed (exit %d): %s\n", WEXITSTATUS(st),
+			path);
+		exit(1);
+	}
+	return now_ms() - t0;
+}
+
+static double run_icelab(const struct topo_plan *p)
+{
+	struct icl_err err;
+	struct topo *t;
+	double t0 = now_ms();
+
+	if (topo_up(p, &t, &err) < 0) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		exit(1);
+	}
+	topo_down(t);
+	return now_ms() - t0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = argc > 1 ? argv[1] : "tests/bench/nat3.yaml";
+	int n = argc > 2 ? atoi(argv[2]) : 50;
+	struct topo_plan p = {0};
+	struct icl_err err;
+	char dir[] = "/tmp/icelab-bench-XXXXXX", script[300];
+	double *a = calloc((size_t)n, sizeof(double)), *b = calloc((size_t)n, sizeof(double));
+	double ma, mb;
+
+	if (scn_load_topology(file, &p, &err) < 0 || mkdtemp(dir) == NULL) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		return 2;
+	}
+	snprintf(script, sizeof(script), "%s/topo.sh", dir);
+	write_script(&p, dir, script);
+	for (int i = 0; i < 3; i++) /* warm caches and module loads */
+		run_icelab(&p);
+	for (int i = 0; i < n; i++)
+		a[i] = run_icelab(&p);
+	for (int i = 0; i < n; i++)
+		b[i] = run_script(script);
+	ma = median(a, n);
+	mb = median(b, n);
+	printf("topology %s: %zu nodes, %zu links, %d runs each\n", file, p.n_nodes, p.n_links, n);
+	printf("  icelab  up+down median %7.2f ms  (min %.2f, max %.2f)\n", ma, a[0], a[n - 1]);
+	printf("  ip/nft  up+down median %7.2f ms  (min %.2f, max %.2f)\n", mb, b[0], b[n - 1]);
+	printf("  ratio ip/nft : icelab = %.1fx\n", mb / ma);
+	snprintf(script, sizeof(script), "rm -rf %s", dir);
+	if (system(script) != 0)
+		fprintf(stderr, "bench: could not remove %s\n", dir);
+	topo_plan_free(&p);
+	free(a);
+	free(b);
+	return 0;
+}

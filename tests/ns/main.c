@@ -1,0 +1,25 @@
+/* Namespace tests: they build real topologies and need root
+ * (CAP_NET_ADMIN and CAP_SYS_ADMIN).  Without it they are skipped. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "suites.h"
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (geteuid() != 0) {
+		printf("namespace tests: SKIPPED (need root to create network namespaces)\n");
+		return 77;
+	}
+	sr = srunner_create(topo_ns_suite());
+	srunner_add_suite(sr, nat_ns_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,11 @@
+/* Namespace test suites (need root); each is defined in tests/ns/test_*.c. */
+#ifndef TESTS_NS_SUITES_H
+#define TESTS_NS_SUITES_H
+
+#include <check.h>
+
+Suite *topo_ns_suite(void);
+Suite *nat_ns_suite(void);
+Suite *natdiscovery_suite(void);
+
+#endif

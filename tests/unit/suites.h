@@ -1,0 +1,11 @@
+/* The unit test suites; each is defined in its tests/unit/test_*.c. */
+#ifndef TESTS_UNIT_SUITES_H
+#define TESTS_UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *scenario_suite(void);
+Suite *nat_suite(void);
+Suite *filter_suite(void);
+
+#endif

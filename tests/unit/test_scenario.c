@@ -1,0 +1,716 @@
+/* test_scenario.c - the scenario loader and topo_plan_validate().
+ *
+ * Error messages are compared whole: position, field and wording are the
+ * user interface of a scenario file, so any change must show up here.
+ * Paths are relative to the repository root, where the runner starts.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../../harness/scenario.h"
+#include "../../netns/plan.h"
+#include "suites.h"
+
+#define BAD "tests/data/bad/"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static bool plan_is_zero(const struct topo_plan *p)
+{
+	static const struct topo_plan zero;
+
+	return memcmp(p, &zero, sizeof(zero)) == 0;
+}
+
+static void assert_prefix(const struct topo_prefix *p, int family, const char *addr,
+			  unsigned plen)
+{
+	unsigned char want[16] = { 0 };
+
+	ck_assert_int_eq(p->family, family);
+	ck_assert_int_eq(inet_pton(family, addr, want), 1);
+	ck_assert_mem_eq(p->addr, want, family == AF_INET ? 4 : 16);
+	ck_assert_uint_eq(p->plen, plen);
+}
+
+static void assert_addr(const unsigned char *got, int family, const char *addr)
+{
+	unsigned char want[16] = { 0 };
+
+	ck_assert_int_eq(inet_pton(family, addr, want), 1);
+	ck_assert_mem_eq(got, want, family == AF_INET ? 4 : 16);
+}
+
+/* Load `yaml` as file "t.yaml"; expect failure with exactly `msg`. */
+static void assert_buf_error(const char *yaml, const char *msg)
+{
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	int rc = scn_load_topology_buf("t.yaml", yaml, strlen(yaml), &p, &e);
+
+	ck_assert_msg(rc == ICL_EINPUT, "rc %d, msg '%s' for:\n%s", rc, e.msg, yaml);
+	ck_assert_str_eq(e.msg, msg);
+	ck_assert_int_eq(e.code, ICL_EINPUT);
+	ck_assert(plan_is_zero(&p));
+}
+
+static void load_ok(const char *path, struct topo_plan *p)
+{
+	struct icl_err e = { 0 };
+	int rc = scn_load_topology(path, p, &e);
+
+	ck_assert_msg(rc == 0, "%s: rc %d: %s", path, rc, e.msg);
+}
+
+/* ---- bad files ---------------------------------------------------------------- */
+
+static const struct {
+	const char *file;
+	const char *msg;
+} bad_files[] = {
+	{ BAD "unknown-node.yaml",
+	  BAD "unknown-node.yaml:9:10: links.lan.b.node: unknown node 'clinet'" },
+	{ BAD "overlapping-prefixes.yaml",
+	  BAD "overlapping-prefixes.yaml:13:27: links.two.b.ipv4: prefix 10.0.0.130/25 overlaps "
+	      "10.0.0.2/24 on links.one.a; each link needs its own subnet" },
+	{ BAD "nat-no-outside.yaml",
+	  BAD "nat-no-outside.yaml:8:9: nodes.router.nat.outside: required key is missing" },
+	{ BAD "nat-outside-not-on-node.yaml",
+	  BAD "nat-outside-not-on-node.yaml:7:13: nodes.router.nat[0].outside: node 'router' "
+	      "is not on link 'wan'" },
+	{ BAD "syntax-error.yaml",
+	  BAD "syntax-error.yaml:5:8: missing comma in flow mapping" },
+	{ BAD "wrong-type.yaml",
+	  BAD "wrong-type.yaml:10:31: nodes.router.nat.udp-mapping-lifetime: expected an "
+	      "integer, got the quoted string \"120\"" },
+	{ BAD "wrong-bool.yaml",
+	  BAD "wrong-bool.yaml:5:15: nodes.router.router: expected a boolean (true or false), "
+	      "got \"yes\"" },
+	{ BAD "unknown-key.yaml",
+	  BAD "unknown-key.yaml:9:45: links.lan.b.ipv6addr: unknown key (expected one of: node, "
+	      "ifname, ipv4, ipv6)" },
+	{ BAD "unknown-top-key.yaml",
+	  BAD "unknown-top-key.yaml:3:1: topolgy: unknown key (expected one of: name, "
+	      "description, topology)" },
+	{ BAD "dangling-gateway.yaml",
+	  BAD "dangling-gateway.yaml:6:11: nodes.client.routes[0].via: gateway 10.0.1.1 is not "
+	      "on any prefix connected to node 'client'" },
+	{ BAD "duplicate-key.yaml",
+	  BAD "duplicate-key.yaml:5:5: duplicate key" },
+	{ BAD "host-bits.yaml",
+	  BAD "host-bits.yaml:8:27: links.l.a.ipv4: 10.0.0.0/24 is the network address of its "
+	      "prefix" },
+	{ BAD "nat-non-router.yaml",
+	  BAD "nat-non-router.yaml:6:12: nodes.box.nat[0]: node 'box' is not a router; set "
+	      "'router: true' to NAT" },
+	{ BAD "nat-family.yaml",
+	  BAD "nat-family.yaml:7:12: nodes.router.nat[0].family: NAT for ipv6 needs an ipv6 "
+	      "address on this node's end of link 'wan'" },
+	{ BAD "probe-family.yaml",
+	  BAD "probe-family.yaml:11:7: probes[0].to: node 'b' has no ipv6 address" },
+	{ BAD "mtu-ipv6.yaml",
+	  BAD "mtu-ipv6.yaml:7:5: links.l.mtu: 1000 is below 1280, the IPv6 minimum, and the "
+	      "link has IPv6 addresses" },
+	{ BAD "wrong-family.yaml",
+	  BAD "wrong-family.yaml:8:27: links.l.a.ipv4: expected an IPv4 address with a prefix "
+	      "length (like 192.0.2.1/24), got the quoted string \"fd00::1/64\"" },
+	{ BAD "long-ifname.yaml",
+	  BAD "long-ifname.yaml:8:10: links.uplink-to-the-isp.a.ifname: defaults to the link "
+	      "name 'uplink-to-the-isp', which is longer than 15 characters; set ifname or "
+	      "shorten the link name" },
+	{ BAD "same-node-link.yaml",
+	  BAD "same-node-link.yaml:8:10: links.loop.b.node: both ends are on node 'a'; a link "
+	      "joins two different nodes" },
+	{ BAD "route-dev.yaml",
+	  BAD "route-dev.yaml:6:11: nodes.a.routes[0].dev: node 'a' is not on link 'wan'" },
+	{ BAD "empty.yaml",
+	  BAD "empty.yaml:1:1: the file is empty; a scenario needs a 'topology:' section" },
+	{ BAD "isolated-node.yaml",
+	  BAD "isolated-node.yaml:6:5: nodes.spare: node is on no link; connect it or remove it" },
+	{ BAD "gateway-not-router.yaml",
+	  BAD "gateway-not-router.yaml:4:19: nodes.a.gateway: node 'b' is not a router; set "
+	      "'router: true' on it" },
+};
+
+START_TEST(test_bad_file)
+{
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	int rc = scn_load_topology(bad_files[_i].file, &p, &e);
+
+	ck_assert_msg(rc == ICL_EINPUT, "%s: rc %d: %s", bad_files[_i].file, rc, e.msg);
+	ck_assert_str_eq(e.msg, bad_files[_i].msg);
+	ck_assert(plan_is_zero(&p));
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+
+	ck_assert_int_eq(scn_load_topology(BAD "no-such-file.yaml", &p, &e), -ENOENT);
+	ck_assert_str_eq(e.msg, BAD "no-such-file.yaml: No such file or directory");
+	ck_assert(plan_is_zero(&p));
+	ck_assert_int_eq(scn_load_topology("tests/data", &p, &e), -EISDIR);
+	ck_assert_str_eq(e.msg, "tests/data: Is a directory");
+}
+END_TEST
+
+/* ---- good files ------------------------------------------------------------------- */
+
+static const char *const good_files[] = {
+	"scenarios/topo-nat44.yaml",
+	"scenarios/topo-ipv6-oneway.yaml",
+	"scenarios/topo-routed.yaml",
+};
+
+START_TEST(test_good_file_loads)
+{
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+
+	load_ok(good_files[_i], &p);
+	ck_assert_str_eq(p.file, good_files[_i]);
+	ck_assert_int_eq(topo_plan_validate(&p, &e), 0);
+	topo_plan_free(&p);
+	ck_assert(plan_is_zero(&p));
+}
+END_TEST
+
+static void check_nat44_links(const struct topo_plan *p)
+{
+	const struct topo_link *lan = topo_plan_link(p, "lan"), *wan = topo_plan_link(p, "wan");
+
+	ck_assert_uint_eq(p->n_links, 2);
+	ck_assert_ptr_nonnull(lan);
+	ck_assert_ptr_nonnull(wan);
+	ck_assert_str_eq(lan->end[0].node, "client");
+	ck_assert_str_eq(lan->end[0].ifname, "lan");
+	ck_assert_uint_eq(lan->end[0].n_addr, 2);
+	assert_prefix(&lan->end[0].addr[0], AF_INET, "10.0.0.2", 24);
+	assert_prefix(&lan->end[0].addr[1], AF_INET6, "2001:db8:a::2", 64);
+	ck_assert_uint_eq(lan->end[0].addr[0].src.line, 31);
+	ck_assert_uint_eq(lan->end[0].addr[0].src.col, 32);
+	ck_assert_str_eq(wan->end[1].node, "server");
+	assert_prefix(topo_plan_addr(p, "server", "wan", AF_INET), AF_INET, "203.0.113.10", 24);
+	ck_assert_ptr_null(topo_plan_addr(p, "client", "wan", AF_INET));
+	ck_assert_ptr_eq(topo_link_end_on(wan, "router"), &wan->end[0]);
+	ck_assert_ptr_null(topo_link_end_on(wan, "client"));
+	ck_assert_uint_eq(lan->mtu, 0);
+}
+
+static void check_nat44_routes(const struct topo_plan *p)
+{
+	const struct topo_node *c = topo_plan_node(p, "client"), *s = topo_plan_node(p, "server");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert(!c->router);
+	ck_assert_uint_eq(c->n_routes, 2); /* from `gateway: router` */
+	ck_assert_int_eq(c->routes[0].dst.family, AF_INET);
+	ck_assert_uint_eq(c->routes[0].dst.plen, 0);
+	ck_assert(c->routes[0].has_via);
+	assert_addr(c->routes[0].via, AF_INET, "10.0.0.1");
+	ck_assert_str_eq(c->routes[0].dev, "lan");
+	ck_assert_uint_eq(c->routes[0].src.line, 11);
+	ck_assert_int_eq(c->routes[1].dst.family, AF_INET6);
+	assert_addr(c->routes[1].via, AF_INET6, "2001:db8:a::1");
+	ck_assert_uint_eq(s->n_routes, 1);
+	assert_prefix(&s->routes[0].dst, AF_INET6, "2001:db8:a::", 64);
+	assert_addr(s->routes[0].via, AF_INET6, "2001:db8:1::1");
+	ck_assert_str_eq(s->routes[0].dev, "");
+}
+
+static void check_nat44_nat(const struct topo_plan *p)
+{
+	const struct topo_node *r = topo_plan_node(p, "router");
+
+	ck_assert(r->router);
+	ck_assert_uint_eq(r->n_nat, 1);
+	ck_assert_str_eq(r->nat[0].inside, "lan");
+	ck_assert_str_eq(r->nat[0].outside, "wan");
+	ck_assert_int_eq(r->nat[0].mapping, TOPO_ENDPOINT_INDEPENDENT);
+	ck_assert_int_eq(r->nat[0].filtering, TOPO_ADDRESS_AND_PORT_DEPENDENT);
+	ck_assert(!r->nat[0].hairpinning);
+	ck_assert(r->nat[0].port_preservation);
+	ck_assert_uint_eq(r->nat[0].udp_lifetime_s, 120);
+	ck_assert_uint_eq(r->nat[0].families, TOPO_FAM_V4);
+	ck_assert_uint_eq(r->nat[0].src.line, 15);
+	ck_assert_uint_eq(r->nat[0].src.col, 9);
+	ck_assert_uint_eq(r->n_filters, 0);
+}
+
+static void check_nat44_probes(const struct topo_plan *p)
+{
+	ck_assert_uint_eq(p->n_probes, 3);
+	ck_assert_str_eq(p->probes[0].from, "client");
+	ck_assert_str_eq(p->probes[0].to, "server");
+	ck_assert_int_eq(p->probes[0].family, AF_INET);
+	ck_assert(!p->probes[0].has_addr);
+	ck_assert_uint_eq(p->probes[0].port, 0);
+	ck_assert_int_eq(p->probes[0].expect, TOPO_REACH_ROUND_TRIP);
+	ck_assert_int_eq(p->probes[2].family, AF_INET6);
+	ck_assert_str_eq(p->probes[2].from, "server");
+}
+
+START_TEST(test_nat44_plan)
+{
+	struct topo_plan p = { 0 };
+
+	load_ok("scenarios/topo-nat44.yaml", &p);
+	ck_assert_uint_eq(p.n_nodes, 3);
+	ck_assert_str_eq(p.nodes[0].name, "client");
+	ck_assert_uint_eq(p.nodes[0].src.line, 10);
+	ck_assert_uint_eq(p.nodes[0].src.col, 5);
+	check_nat44_links(&p);
+	check_nat44_routes(&p);
+	check_nat44_nat(&p);
+	check_nat44_probes(&p);
+	topo_plan_free(&p);
+}
+END_TEST
+
+START_TEST(test_oneway_plan)
+{
+	struct topo_plan p = { 0 };
+	const struct topo_node *r;
+
+	load_ok("scenarios/topo-ipv6-oneway.yaml", &p);
+	r = topo_plan_node(&p, "router");
+	ck_assert_uint_eq(r->n_filters, 1);
+	ck_assert_int_eq(r->filters[0].action, TOPO_DROP);
+	ck_assert_uint_eq(r->filters[0].families, TOPO_FAM_V6);
+	ck_assert_int_eq(r->filters[0].proto, TOPO_PROTO_ANY);
+	ck_assert_str_eq(r->filters[0].in, "wan");
+	ck_assert_str_eq(r->filters[0].out, "lan");
+	ck_assert_uint_eq(r->filters[0].n_dports, 0);
+	/* NAT defaults */
+	ck_assert_int_eq(r->nat[0].mapping, TOPO_ENDPOINT_INDEPENDENT);
+	ck_assert_int_eq(r->nat[0].filtering, TOPO_ADDRESS_AND_PORT_DEPENDENT);
+	ck_assert(!r->nat[0].port_preservation);
+	ck_assert_uint_eq(r->nat[0].udp_lifetime_s, 120);
+	ck_assert_int_eq(p.probes[1].expect, TOPO_REACH_ONE_WAY);
+	topo_plan_free(&p);
+}
+END_TEST
+
+/* The full example in the format documentation must stay loadable. */
+START_TEST(test_doc_example)
+{
+	FILE *f = fopen("docs/scenario-format.md", "r");
+	char line[512], *buf = calloc(1, 1 << 16);
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	size_t len = 0;
+	int in = 0, rc;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL && in < 2) {
+		if (!strncmp(line, "```yaml", 7) && in == 0 && (in = 1))
+			continue;
+		if (in == 1 && !strncmp(line, "```", 3))
+			in = 2;
+		else if (in == 1 && len + strlen(line) < (1 << 16))
+			len += (size_t)snprintf(buf + len, (1 << 16) - len, "%s", line);
+	}
+	fclose(f);
+	ck_assert_int_eq(in, 2);
+	rc = scn_load_topology_buf("example", buf, len, &p, &e);
+	ck_assert_msg(rc == 0, "doc example: %s", e.msg);
+	ck_assert_uint_ge(p.n_nodes, 3);
+	topo_plan_free(&p);
+	free(buf);
+}
+END_TEST
+
+/* ---- rules, one small document each ---------------------------------------------- */
+
+/* Lines 1-10; each case continues with the nodes `a` and `r` at line 11. */
+#define HEAD                                                                   \
+	"topology:\n"                                                          \
+	"  links:\n"                                                           \
+	"    l1:\n"                                                            \
+	"      a: { node: a, ipv4: 10.0.0.2/24, ipv6: \"fd00:1::2/64\" }\n"    \
+	"      b: { node: r, ipv4: 10.0.0.1/24, ipv6: \"fd00:1::1/64\" }\n"    \
+	"    l2:\n"                                                            \
+	"      a: { node: r, ipv4: 203.0.113.1/24 }\n"                         \
+	"      b: { node: b, ipv4: 203.0.113.10/24 }\n"                        \
+	"  nodes:\n"                                                           \
+	"    b: {}\n"
+#define AR "    a: {}\n    r: { router: true }\n"
+#define R_NAT(x) "    a: {}\n    r:\n      router: true\n      nat: " x "\n"
+#define R_FILTER(x) "    a: {}\n    r:\n      router: true\n      filters: [" x "]\n"
+#define A_ROUTE(x) "    a:\n      routes: [" x "]\n    r: { router: true }\n"
+#define PROBE(x) AR "  probes:\n    - " x "\n"
+/* Two nodes, one link: for link-level rules; the link ends are on line 6. */
+#define LINK(a, b) \
+	"topology:\n  nodes: { x: {}, y: {} }\n  links:\n    l:\n" \
+	"      a: { node: x, " a " }\n      b: { node: y, " b " }\n"
+
+static const struct {
+	const char *yaml;
+	const char *msg;
+} bad_bufs[] = {
+	/* document shape */
+	{ "- a\n", "t.yaml:1:1: expected a mapping, got a list" },
+	{ "name: x\n", "t.yaml:1:1: topology: required key is missing" },
+	{ "name: [x]\ntopology: {}\n", "t.yaml:1:7: name: expected a string, got a list" },
+	{ "? [a]\n: 1\n", "t.yaml:1:3: keys must be plain names, got a list" },
+	{ "topology:\n  nodes: {}\n  extra: 1\n",
+	  "t.yaml:3:3: topology.extra: unknown key (expected one of: nodes, links, probes)" },
+	{ "topology:\n  nodes: {}\n", "t.yaml:2:10: nodes: a topology needs at least one node" },
+	{ "topology: [ ]\n", "t.yaml:1:11: topology: expected a mapping, got a list" },
+	{ "topology:\n  nodes:\n    a: &x { router: true }\n    c: *x\n",
+	  "t.yaml:4:9: nodes.c: aliases (*name) are not supported; write the value out" },
+	{ "topology:\n  nodes:\n    a: \"\t\"\n",
+	  "t.yaml:3:8: nodes.a: expected a mapping, got the quoted string \"?\"" },
+	{ "topology:\n\tnodes: {}\n", "t.yaml:2:1: tab character may not be used as indentation" },
+	/* names */
+	{ "topology:\n  nodes:\n    Client: {}\n",
+	  "t.yaml:3:5: nodes.Client: name 'Client' may only contain a-z, 0-9, '-' and '_'" },
+	{ "topology:\n  nodes:\n    \"a\\nb\": {}\n",
+	  "t.yaml:3:5: nodes.a?b: name 'a?b' may only contain a-z, 0-9, '-' and '_'" },
+	{ "topology:\n  nodes:\n    -x: {}\n",
+	  "t.yaml:3:5: nodes.-x: name '-x' must start with a letter or digit" },
+	{ "topology:\n  nodes:\n    a-very-long-node-name-that-is-too-long: {}\n",
+	  "t.yaml:3:5: nodes: \"a-very-long-node-name-that-is-t...\" is longer than 31 "
+	      "characters" },
+	/* routes */
+	{ HEAD A_ROUTE("{ to: default, dev: l1 }"),
+	  "t.yaml:12:22: nodes.a.routes[0].to: 'default' takes its address family from "
+	      "'via'; without 'via' write 0.0.0.0/0 or ::/0" },
+	{ HEAD A_ROUTE("{ to: 0.0.0.0/0, via: \"fd00:1::1\" }"),
+	  "t.yaml:12:38: nodes.a.routes[0].via: expected an IPv4 address (like 192.0.2.1), "
+	      "got the quoted string \"fd00:1::1\"" },
+	{ HEAD A_ROUTE("{ to: default, via: 10.0.0.1 }, { to: 0.0.0.0/0, via: 10.0.0.1 }"),
+	  "t.yaml:12:54: nodes.a.routes[1].to: duplicate route (same as routes[0])" },
+	{ HEAD "    a:\n      gateway: r\n      routes: [{ to: default, via: 10.0.0.1 }]\n"
+	       "    r: { router: true }\n",
+	  "t.yaml:12:16: nodes.a.gateway: node already has an IPv4 default route (routes[0])" },
+	{ HEAD A_ROUTE("{ to: 192.0.2.1/24, via: 10.0.0.1 }"),
+	  "t.yaml:12:22: nodes.a.routes[0].to: 192.0.2.1/24 has host bits set after the "
+	      "prefix length" },
+	{ HEAD A_ROUTE("{ to: 192.0.2.0/24, via: 10.0.0.2 }"),
+	  "t.yaml:12:16: nodes.a.routes[0].via: gateway 10.0.0.2 is an address of this node" },
+	{ HEAD A_ROUTE("{ to: 192.0.2.0/24 }"),
+	  "t.yaml:12:16: nodes.a.routes[0].via: a route needs 'via', 'dev' or both" },
+	{ HEAD A_ROUTE("{ via: 10.0.0.1 }"),
+	  "t.yaml:12:16: nodes.a.routes[0].to: required key is missing" },
+	{ HEAD A_ROUTE("{ to: 192.0.2.0/33, via: 10.0.0.1 }"),
+	  "t.yaml:12:22: nodes.a.routes[0].to: prefix length '33' is not 0..32" },
+	{ HEAD A_ROUTE("{ to: 192.0.2.0/24, via: 10.0.0.1, metric: 5 }"),
+	  "t.yaml:12:51: nodes.a.routes[0].metric: unknown key (expected one of: to, via, dev)" },
+	{ HEAD "    a: { gateway: b }\n    r: { router: true }\n",
+	  "t.yaml:11:19: nodes.a.gateway: node 'b' is not a router; set 'router: true' on it" },
+	{ HEAD "    a: { gateway: q }\n    r: { router: true }\n",
+	  "t.yaml:11:19: nodes.a.gateway: unknown node 'q'" },
+	{ HEAD "    a: { gateway: a }\n    r: { router: true }\n",
+	  "t.yaml:11:19: nodes.a.gateway: a node cannot be its own gateway" },
+	/* links and addresses */
+	{ LINK("ipv4: 10.0.0.1/24", "ipv4: 10.0.0.1/24"),
+	  "t.yaml:6:27: links.l.b.ipv4: address 10.0.0.1 is already assigned at links.l.a" },
+	{ LINK("ipv6: \"fd00:1::/64\"", "ipv6: \"fd00:1::2/64\""),
+	  "t.yaml:5:27: links.l.a.ipv6: fd00:1::/64 is the subnet-router anycast address of "
+	      "its prefix" },
+	{ LINK("ipv6: \"fe80::1/64\"", "ipv6: \"fd00:1::2/64\""),
+	  "t.yaml:5:27: links.l.a.ipv6: fe80::1/64 is link-local; those are assigned "
+	      "automatically" },
+	{ LINK("ipv4: 224.0.0.1/24", "ipv4: 10.0.0.2/24"),
+	  "t.yaml:5:27: links.l.a.ipv4: 224.0.0.1/24 is not a unicast host address" },
+	{ LINK("ipv4: 10.0.0.1", "ipv4: 10.0.0.2/24"),
+	  "t.yaml:5:27: links.l.a.ipv4: expected an IPv4 address with a prefix length (like "
+	      "192.0.2.1/24), got \"10.0.0.1\"" },
+	{ LINK("ipv4: 10.0.0.255/24", "ipv4: 10.0.0.2/24"),
+	  "t.yaml:5:27: links.l.a.ipv4: 10.0.0.255/24 is the broadcast address of its prefix" },
+	{ LINK("ipv4: [10.0.0.1/24, 10.0.0.2/24, 10.0.0.3/24, 10.0.0.4/24, 10.0.0.5/24, "
+	       "10.0.0.6/24, 10.0.0.7/24, 10.0.0.8/24, 10.0.0.9/24]", "ipv4: 10.0.0.10/24"),
+	  "t.yaml:5:132: links.l.a.ipv4[8]: at most 8 addresses per link end" },
+	{ LINK("ifname: lo, ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24"),
+	  "t.yaml:5:10: links.l.a.ifname: interface name 'lo' is reserved by the kernel" },
+	{ LINK("ifname: eth0.5, ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24"),
+	  "t.yaml:5:10: links.l.a.ifname: interface name 'eth0.5' may only contain a-z, "
+	      "0-9, '-' and '_'" },
+	{ LINK("ifname: a-very-long-ifname, ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24"),
+	  "t.yaml:5:29: links.l.a.ifname: \"a-very-long-ifn...\" is longer than 15 characters" },
+	{ LINK("ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24") "      mtu: 50\n",
+	  "t.yaml:7:12: links.l.mtu: 50 is out of range (68..65535)" },
+	{ LINK("ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24") "      mtu: 1500.0\n",
+	  "t.yaml:7:12: links.l.mtu: expected an integer, got \"1500.0\"" },
+	{ LINK("ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24") "      speed: 100\n",
+	  "t.yaml:7:7: links.l.speed: unknown key (expected one of: a, b, mtu)" },
+	{ "topology:\n  nodes: { x: {}, y: {} }\n  links:\n    l:\n"
+	  "      a: { node: x, ipv4: 10.0.0.1/24 }\n      mtu: 1500\n",
+	  "t.yaml:5:7: links.l.b: required key is missing" },
+	{ "topology:\n  nodes: { x: {}, y: {}, z: {} }\n  links:\n"
+	  "    l: { a: { node: x, ipv4: 10.0.0.1/24 }, b: { node: y, ipv4: 10.0.0.2/24 } }\n"
+	  "    m: { a: { node: y, ipv4: 10.0.1.1/24, ifname: l }, b: { node: z } }\n",
+	  "t.yaml:5:13: links.m.a.ifname: node 'y' already has an interface 'l' (links.l.b)" },
+	/* NAT */
+	{ HEAD R_NAT("{ inside: l1, outside: l2, udp-mapping-lifetime: 0 }"),
+	  "t.yaml:14:61: nodes.r.nat.udp-mapping-lifetime: 0 is out of range (1..86400)" },
+	{ HEAD R_NAT("{ inside: l2, outside: l2 }"),
+	  "t.yaml:14:12: nodes.r.nat[0].inside: inside and outside are the same link 'l2'" },
+	{ HEAD R_NAT("[{ inside: l1, outside: l2 }, { inside: l1, outside: l2, mapping: full-cone }]"),
+	  "t.yaml:14:78: nodes.r.nat[1].mapping: expected one of endpoint-independent, "
+	      "address-dependent, address-and-port-dependent, got \"full-cone\"" },
+	{ HEAD R_NAT("[{ inside: l1, outside: l2 }, { inside: l1, outside: l2 }]"),
+	  "t.yaml:14:42: nodes.r.nat[1].family: overlaps nat[0] (same inside, outside and "
+	      "family)" },
+	{ HEAD R_NAT("{ inside: l1, outside: l2, hairpinning: 1 }"),
+	  "t.yaml:14:52: nodes.r.nat.hairpinning: expected a boolean (true or false), got \"1\"" },
+	{ HEAD R_NAT("{ inside: l1, outside: l2, family: ipv5 }"),
+	  "t.yaml:14:47: nodes.r.nat.family: expected one of ipv4, ipv6, both, got \"ipv5\"" },
+	{ HEAD R_NAT("l2"),
+	  "t.yaml:14:12: nodes.r.nat: expected a mapping or a list, got \"l2\"" },
+	/* filters */
+	{ HEAD R_FILTER("{ action: drop, dports: 53 }"),
+	  "t.yaml:14:17: nodes.r.filters[0].dports: ports need 'proto: udp' or 'proto: tcp'" },
+	{ HEAD R_FILTER("{ action: drop, proto: udp, "
+			 "dports: [1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17] }"),
+	  "t.yaml:14:93: nodes.r.filters[0].dports: at most 16 ports per rule" },
+	{ HEAD R_FILTER("{ action: drop, proto: udp, dports: [0] }"),
+	  "t.yaml:14:54: nodes.r.filters[0].dports: 0 is out of range (1..65535)" },
+	{ HEAD R_FILTER("{ action: drop, in: l3 }"),
+	  "t.yaml:14:17: nodes.r.filters[0].in: node 'r' is not on link 'l3'" },
+	{ HEAD R_FILTER("{ proto: udp }"),
+	  "t.yaml:14:17: nodes.r.filters[0].action: required key is missing" },
+	/* probes */
+	{ HEAD PROBE("{ from: a, to: b, family: ipv4, addr: 10.0.0.1 }"),
+	  "t.yaml:14:7: probes[0].addr: 10.0.0.1 is not an address of node 'b'" },
+	{ HEAD PROBE("{ from: a, to: a, family: ipv4 }"),
+	  "t.yaml:14:7: probes[0].to: 'from' and 'to' are the same node" },
+	{ HEAD PROBE("{ from: a, to: c, family: ipv4 }"),
+	  "t.yaml:14:7: probes[0].to: unknown node 'c'" },
+	{ HEAD PROBE("{ from: a, to: b }"),
+	  "t.yaml:14:7: probes[0].family: required key is missing" },
+	{ HEAD PROBE("{ from: a, to: b, family: both }"),
+	  "t.yaml:14:33: probes[0].family: expected one of ipv4, ipv6, got \"both\"" },
+	{ HEAD PROBE("{ from: a, to: b, family: ipv4, expect: maybe }"),
+	  "t.yaml:14:47: probes[0].expect: expected one of round-trip, one-way, none, got "
+	      "\"maybe\"" },
+	{ HEAD PROBE("{ from: a, to: b, family: ipv4, port: \"9\" }"),
+	  "t.yaml:14:45: probes[0].port: expected an integer, got the quoted string \"9\"" },
+	{ HEAD PROBE("{ from: a, to: b, family: ipv4, port: 65536 }"),
+	  "t.yaml:14:45: probes[0].port: 65536 is out of range (1..65535)" },
+	{ HEAD PROBE("{ from: b, to: a, family: ipv6 }"),
+	  "t.yaml:14:7: probes[0].from: node 'b' has no ipv6 address" },
+	{ HEAD PROBE("{ from: a, to: b, family: ipv4, addr: \"fd00:1::1\" }"),
+	  "t.yaml:14:45: probes[0].addr: expected an IPv4 address (like 192.0.2.1), got the "
+	      "quoted string \"fd00:1::1\"" },
+};
+
+START_TEST(test_bad_buf)
+{
+	assert_buf_error(bad_bufs[_i].yaml, bad_bufs[_i].msg);
+}
+END_TEST
+
+/* ---- accepted forms ------------------------------------------------------------------ */
+
+START_TEST(test_forms)
+{
+	static const char yaml[] = HEAD
+		"    a:\n"
+		"      routes:\n"
+		"        - { to: \"::/0\", via: \"fd00:1::1\" }\n"
+		"        - { to: 192.0.2.0/24, dev: l1 }\n"
+		"    r:\n"
+		"      router: True\n"
+		"      nat:\n"
+		"        - { inside: l1, outside: l2, mapping: address-dependent, hairpinning: true }\n"
+		"        - { inside: l1, outside: l2, family: ipv6, filtering: endpoint-independent,\n"
+		"            udp-mapping-lifetime: 30 }\n"
+		"      filters:\n"
+		"        - { action: accept, proto: udp, dports: [3478, 5349], in: l2 }\n"
+		"        - { action: drop, proto: tcp, dports: 80, family: ipv4 }\n"
+		"  probes:\n"
+		"    - { from: a, to: r, family: ipv6, addr: \"fd00:1::1\", port: 7 }\n";
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	const struct topo_node *a, *r;
+
+	/* NAT66 needs an IPv6 address outside: not there, so expect that. */
+	ck_assert_int_eq(scn_load_topology_buf("t.yaml", yaml, strlen(yaml), &p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "t.yaml:19:11: nodes.r.nat[1].family: NAT for ipv6 needs an "
+				"ipv6 address on this node's end of link 'l2'");
+	{
+		static const char from[] = "ipv4: 203.0.113.1/24 }";
+		char fixed[sizeof(yaml) + 32];
+		const char *at = strstr(yaml, from);
+
+		snprintf(fixed, sizeof(fixed), "%.*sipv4: 203.0.113.1/24, ipv6: \"2001:db8::1/64\" }%s",
+			 (int)(at - yaml), yaml, at + strlen(from));
+		ck_assert_msg(scn_load_topology_buf("t.yaml", fixed, strlen(fixed), &p, &e) == 0,
+			      "%s", e.msg);
+	}
+	a = topo_plan_node(&p, "a");
+	r = topo_plan_node(&p, "r");
+	ck_assert_uint_eq(a->n_routes, 2);
+	assert_prefix(&a->routes[0].dst, AF_INET6, "::", 0);
+	assert_addr(a->routes[0].via, AF_INET6, "fd00:1::1");
+	ck_assert(!a->routes[1].has_via);
+	ck_assert_str_eq(a->routes[1].dev, "l1");
+	ck_assert(r->router);
+	ck_assert_uint_eq(r->n_nat, 2);
+	ck_assert_int_eq(r->nat[0].mapping, TOPO_ADDRESS_DEPENDENT);
+	ck_assert(r->nat[0].hairpinning);
+	ck_assert_uint_eq(r->nat[1].families, TOPO_FAM_V6);
+	ck_assert_int_eq(r->nat[1].filtering, TOPO_ENDPOINT_INDEPENDENT);
+	ck_assert_uint_eq(r->nat[1].udp_lifetime_s, 30);
+	ck_assert_uint_eq(r->n_filters, 2);
+	ck_assert_int_eq(r->filters[0].action, TOPO_ACCEPT);
+	ck_assert_uint_eq(r->filters[0].n_dports, 2);
+	ck_assert_uint_eq(r->filters[0].dports[1], 5349);
+	ck_assert_uint_eq(r->filters[0].families, TOPO_FAM_ALL);
+	ck_assert_int_eq(r->filters[1].proto, TOPO_PROTO_TCP);
+	ck_assert_uint_eq(r->filters[1].dports[0], 80);
+	ck_assert(p.probes[0].has_addr);
+	assert_addr(p.probes[0].addr, AF_INET6, "fd00:1::1");
+	ck_assert_uint_eq(p.probes[0].port, 7);
+	ck_assert_int_eq(p.probes[0].expect, TOPO_REACH_UNSPECIFIED);
+	topo_plan_free(&p);
+}
+END_TEST
+
+START_TEST(test_address_list_and_null_node)
+{
+	static const char yaml[] =
+		"name: n\ndescription: d\n"
+		"topology:\n  nodes:\n    x:\n    y: ~\n  links:\n    l:\n"
+		"      a: { node: x, ipv4: [10.0.0.1/24, 10.0.1.1/24], ifname: eth0 }\n"
+		"      b: { node: y, ipv4: 10.0.0.2/24, ipv6: [\"2001:db8::2/64\"] }\n";
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	const struct topo_link *l;
+
+	ck_assert_int_eq(scn_load_topology_buf("t.yaml", yaml, strlen(yaml), &p, &e), 0);
+	l = topo_plan_link(&p, "l");
+	ck_assert_uint_eq(l->end[0].n_addr, 2);
+	assert_prefix(&l->end[0].addr[1], AF_INET, "10.0.1.1", 24);
+	ck_assert_str_eq(l->end[0].ifname, "eth0");
+	ck_assert_str_eq(l->end[1].ifname, "l");
+	assert_prefix(&l->end[1].addr[1], AF_INET6, "2001:db8::2", 64);
+	ck_assert(!topo_plan_node(&p, "y")->router);
+	topo_plan_free(&p);
+}
+END_TEST
+
+/* ---- plans built in code -------------------------------------------------------------- */
+
+static void two_nodes(struct topo_plan *p, struct topo_node nodes[2], struct topo_link *l)
+{
+	memset(nodes, 0, 2 * sizeof(*nodes));
+	memset(l, 0, sizeof(*l));
+	snprintf(nodes[0].name, sizeof(nodes[0].name), "x");
+	snprintf(nodes[1].name, sizeof(nodes[1].name), "y");
+	snprintf(l->name, sizeof(l->name), "l");
+	snprintf(l->end[0].node, sizeof(l->end[0].node), "x");
+	snprintf(l->end[1].node, sizeof(l->end[1].node), "y");
+	snprintf(l->end[0].ifname, sizeof(l->end[0].ifname), "l");
+	snprintf(l->end[1].ifname, sizeof(l->end[1].ifname), "l");
+	*p = (struct topo_plan){ .nodes = nodes, .n_nodes = 2, .links = l, .n_links = 1 };
+}
+
+START_TEST(test_code_plan)
+{
+	struct topo_node nodes[2];
+	struct topo_link l;
+	struct topo_plan p;
+	struct icl_err e = { 0 };
+
+	two_nodes(&p, nodes, &l);
+	ck_assert_int_eq(topo_plan_validate(&p, &e), 0);
+	snprintf(l.end[1].node, sizeof(l.end[1].node), "q");
+	ck_assert_int_eq(topo_plan_validate(&p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "links.l.b.node: unknown node 'q'");
+	p.file = "plan.yaml"; /* a file but no positions */
+	ck_assert_int_eq(topo_plan_validate(&p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "plan.yaml: links.l.b.node: unknown node 'q'");
+	l.end[1].src = (struct topo_src){ 4, 7 };
+	ck_assert_int_eq(topo_plan_validate(&p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "plan.yaml:4:7: links.l.b.node: unknown node 'q'");
+	snprintf(l.end[1].node, sizeof(l.end[1].node), "y");
+	memset(nodes[1].name, 'z', sizeof(nodes[1].name)); /* no NUL at all */
+	ck_assert_int_eq(topo_plan_validate(&p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "plan.yaml: nodes.zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz: name is "
+				"longer than 31 characters");
+	p.n_nodes = 0;
+	ck_assert_int_eq(topo_plan_validate(&p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "plan.yaml: nodes: a topology needs at least one node");
+}
+END_TEST
+
+START_TEST(test_code_plan_nat)
+{
+	struct topo_node nodes[2];
+	struct topo_link l;
+	struct topo_plan p;
+	struct topo_nat nat = { .inside = "l", .outside = "", .families = TOPO_FAM_V4 };
+	struct icl_err e = { 0 };
+
+	two_nodes(&p, nodes, &l);
+	nodes[0].router = true;
+	nodes[0].nat = &nat;
+	nodes[0].n_nat = 1;
+	ck_assert_int_eq(topo_plan_validate(&p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "nodes.x.nat[0].outside: missing; name the public-side link "
+				"of this NAT");
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	ck_assert_str_eq(topo_behaviour_name(TOPO_ENDPOINT_INDEPENDENT), "endpoint-independent");
+	ck_assert_str_eq(topo_behaviour_name(TOPO_ADDRESS_DEPENDENT), "address-dependent");
+	ck_assert_str_eq(topo_behaviour_name(TOPO_ADDRESS_AND_PORT_DEPENDENT),
+			 "address-and-port-dependent");
+	ck_assert_str_eq(topo_behaviour_name((enum topo_behaviour)9), "unknown");
+	ck_assert_str_eq(topo_reach_name(TOPO_REACH_UNSPECIFIED), "unspecified");
+	ck_assert_str_eq(topo_reach_name(TOPO_REACH_ROUND_TRIP), "round-trip");
+	ck_assert_str_eq(topo_reach_name(TOPO_REACH_ONE_WAY), "one-way");
+	ck_assert_str_eq(topo_reach_name(TOPO_REACH_NONE), "none");
+	ck_assert_str_eq(topo_reach_name((enum topo_reach)9), "unknown");
+}
+END_TEST
+
+START_TEST(test_free_zeroed)
+{
+	struct topo_plan p = { 0 };
+
+	topo_plan_free(&p);
+	topo_plan_free(NULL);
+	ck_assert(plan_is_zero(&p));
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+Suite *scenario_suite(void)
+{
+	Suite *s = suite_create("scenario");
+	TCase *files = tcase_create("files"), *rules = tcase_create("rules");
+	TCase *plan = tcase_create("plan");
+
+	tcase_add_loop_test(files, test_bad_file, 0, N(bad_files));
+	tcase_add_test(files, test_missing_file);
+	tcase_add_loop_test(files, test_good_file_loads, 0, N(good_files));
+	tcase_add_test(files, test_nat44_plan);
+	tcase_add_test(files, test_oneway_plan);
+	tcase_add_test(files, test_doc_example);
+	tcase_add_loop_test(rules, test_bad_buf, 0, N(bad_bufs));
+	tcase_add_test(rules, test_forms);
+	tcase_add_test(rules, test_address_list_and_null_node);
+	tcase_add_test(plan, test_code_plan);
+	tcase_add_test(plan, test_code_plan_nat);
+	tcase_add_test(plan, test_names);
+	tcase_add_test(plan, test_free_zeroed);
+	suite_add_tcase(s, files);
+	suite_add_tcase(s, rules);
+	suite_add_tcase(s, plan);
+	return s;
+}
