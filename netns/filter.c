@@ -203,7 +203,6 @@ static int filter_render(const struct filter_item *items, size_t n, char **text,
 	if (f == NULL)
 		return icl_err_set(err, -errno, "filter_ruleset: open_memstream: %s",
 				   strerror(errno));
-	fprintf(f, "table inet %s\ndelete table inet %s\n", FILTER_TABLE, FILTER_TABLE);
 	fprintf(f, "# %zu filter rule(s), first match wins\ntable inet %s {\n", n, FILTER_TABLE);
 	filter_emit_chain(f, FILTER_INPUT, items, n);
 	filter_emit_chain(f, FILTER_FORWARD, items, n);

@@ -1,9 +1,8 @@
 /* filter.h - nftables text for a node's packet filter rules.
  *
  * filter_ruleset() renders the ordered `struct topo_filter` rules of one
- * node as one table "inet icl_filter" (preceded by "table" + "delete
- * table" so that loading again replaces it), to be loaded with
- * nft_run_cmd_from_buffer() inside the node's namespace.  Pure text
+ * node as one table "inet icl_filter", to be loaded once with
+ * nft_run_cmd_from_buffer() inside the node's fresh namespace.  Pure text
  * generation, deterministic for equal input.
  *
  * Semantics: rules are evaluated in order, first match wins; no match

@@ -10,18 +10,19 @@
  * internal one:
  *
  *   emap   mapping state: internal endpoint [. remote addr] -> external
- *          endpoint (EIM; ADM adds the remote address to the key; APDM
- *          needs none, conntrack is per 5-tuple already);
+ *          port (EIM; ADM adds the remote address to the key; APDM needs
+ *          none, conntrack is per 5-tuple already);
  *   eps    internal endpoints that already own a mapping (ADM, APDM with
  *          port preservation: only their first mapping keeps the port);
- *   ports  external port -> internal endpoint: inbound map for EIF,
- *          hairpinning target, and (as `used`) the ports taken;
- *   fmap   external port . remote addr -> internal endpoint (ADF);
+ *   paddr/pport  external port -> internal address / port: inbound map
+ *          for EIF and the hairpinning target; `used` holds their keys;
+ *   faddr/fport  external port . remote addr -> internal endpoint (ADF);
  *
  * all with the mapping lifetime as timeout, refreshed by `update` on every
- * packet that leaves through the mapping.  New outbound flows consult them
- * in chain out_new; new inbound flows are DNATed through ports/fmap, and
- * every other new TCP/UDP flow towards the external address is dropped.
+ * packet that uses the mapping.  New outbound flows consult them in chain
+ * out_new; new inbound flows are DNATed through them, and every other new
+ * TCP/UDP flow towards the external address is dropped.  IPv6 keys hold
+ * hashes instead of addresses (NAT_HASH_MOD explains the nft bug).
  * docs/nat-design.md records how each behaviour was verified.
  */
 #include "nat.h"
@@ -45,10 +46,16 @@ struct nat_gen {
 	const char *wan;
 	unsigned life;
 	unsigned index;
-	bool hash_remote;         /* IPv6 ADM: remote address as a hash */
+	bool v6hash;              /* IPv6: addresses in map keys as hashes */
 };
 
-#define NAT_HASH_MOD "4294967295"
+/* nft 1.0.6 mis-allocates registers for dynamic updates with IPv6
+ * addresses in the key: it aborts (netlink_gen_expr: `dreg < reg_low')
+ * or, worse, lets the data overwrite bytes 4-5 of the key's address, so
+ * lookups never match (both measured).  IPv6 keys therefore hold
+ * jhash(addresses) mod 2^32-1 instead, and since a jhash inside a lookup
+ * key also aborts, lookups carry it in the packet mark. */
+#define NAT_HASH_MOD "4294967295 seed 0x1ce1ab" /* fixed seed: lookup and update must agree */
 /* Conntrack label bit that marks a hairpinned flow (pre -> post). */
 #define NAT_HAIRPIN_LABEL 127
 
@@ -148,17 +155,21 @@ static bool nat_pp_needs_eps(const struct topo_nat *nat)
 	return nat->port_preservation && nat->mapping != TOPO_ENDPOINT_INDEPENDENT;
 }
 
-/* A dynamic set/map whose elements expire after the mapping lifetime. */
+/* A dynamic set/map whose elements expire after the mapping lifetime.
+ * The size is explicit: nft's default (65535) makes the kernel spend
+ * about 10 ms setting each one up, more than the whole topology. */
 static void nat_emit_dyn(const struct nat_gen *g, const char *kind, const char *name,
 			 const char *type)
 {
-	fprintf(g->f, "\t%s %s {\n\t\ttype %s\n\t\tflags dynamic,timeout\n\t\ttimeout %us\n\t}\n",
-		kind, name, type, g->life);
+	fprintf(g->f, "\t%s %s {\n\t\ttype %s\n\t\tsize %u\n\t\tflags dynamic,timeout\n"
+		"\t\ttimeout %us\n\t}\n", kind, name, type, NAT_MAX_MAPPINGS, g->life);
 }
 
 static void nat_emit_state(const struct nat_gen *g)
 {
 	const char *a = g->atype;
+	/* IPv6 keys carry hashes instead of addresses (see NAT_HASH_MOD). */
+	const char *k = g->v6hash ? "mark" : a;
 	char type[160];
 
 	/* Conntrack must not forget a UDP flow before the mapping expires,
@@ -166,18 +177,13 @@ static void nat_emit_state(const struct nat_gen *g)
 	fprintf(g->f, "\tct timeout udp_life {\n\t\tprotocol udp\n\t\tl3proto %s\n"
 		"\t\tpolicy = { unreplied : %u, replied : %u }\n\t}\n",
 		g->fam, g->life, g->life);
-	/* nft 1.0.6 aborts (netlink_gen_expr: assertion `dreg < reg_low')
-	 * on a dynamic map update whose key starts with an IPv6 address or
-	 * whose data concatenates an IPv6 address: keys start with
-	 * protocol . port, and an endpoint value is an address map plus a
-	 * port map. */
-	if (g->nat->mapping == TOPO_ENDPOINT_INDEPENDENT) {
-		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : inet_service", a);
+	if (g->nat->mapping == TOPO_ENDPOINT_INDEPENDENT ||
+	    (g->nat->mapping == TOPO_ADDRESS_DEPENDENT && g->v6hash)) {
+		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : inet_service", k);
 		nat_emit_dyn(g, "map", "emap", type);
 	} else if (g->nat->mapping == TOPO_ADDRESS_DEPENDENT) {
 		snprintf(type, sizeof(type),
-			 "inet_proto . inet_service . %s . %s : inet_service",
-			 g->hash_remote ? "mark" : a, a);
+			 "inet_proto . inet_service . %s . %s : inet_service", a, a);
 		nat_emit_dyn(g, "map", "emap", type);
 	}
 	if (nat_pp_needs_eps(g->nat)) {
@@ -190,9 +196,9 @@ static void nat_emit_state(const struct nat_gen *g)
 	/* nft cannot test membership in a map, hence a set of the keys. */
 	nat_emit_dyn(g, "set", "used", "inet_proto . inet_service");
 	if (g->nat->filtering == TOPO_ADDRESS_DEPENDENT) {
-		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : %s", a, a);
+		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : %s", k, a);
 		nat_emit_dyn(g, "map", "faddr", type);
-		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : inet_service", a);
+		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : inet_service", k);
 		nat_emit_dyn(g, "map", "fport", type);
 	}
 }
@@ -215,10 +221,17 @@ static void nat_emit_pre(const struct nat_gen *g)
 		fprintf(g->f, "\t\tiifname \"%s\" %s daddr %s meta l4proto { tcp, udp } "
 			"dnat %s to meta l4proto . th dport map @paddr : meta l4proto . th dport map @pport\n",
 			g->wan, f, g->ext, f);
-	else if (g->nat->filtering == TOPO_ADDRESS_DEPENDENT)
+	else if (g->nat->filtering == TOPO_ADDRESS_DEPENDENT && !g->v6hash)
 		fprintf(g->f, "\t\tiifname \"%s\" %s daddr %s meta l4proto { tcp, udp } "
 			"dnat %s to meta l4proto . th dport . %s saddr map @faddr : "
 			"meta l4proto . th dport . %s saddr map @fport\n", g->wan, f, g->ext, f, f, f);
+	else if (g->nat->filtering == TOPO_ADDRESS_DEPENDENT) {
+		fprintf(g->f, "\t\tiifname \"%s\" %s daddr %s meta l4proto { tcp, udp } "
+			"meta mark set jhash %s saddr mod %s\n", g->wan, f, g->ext, f, NAT_HASH_MOD);
+		fprintf(g->f, "\t\tiifname \"%s\" %s daddr %s meta l4proto { tcp, udp } "
+			"dnat %s to meta l4proto . th dport . meta mark map @faddr : "
+			"meta l4proto . th dport . meta mark map @fport\n", g->wan, f, g->ext, f);
+	}
 	/* Hairpinning: inside -> own external endpoint reaches its owner,
 	 * whatever the filtering (see docs/nat-design.md). */
 	if (g->nat->hairpinning)
@@ -247,39 +260,40 @@ static void nat_emit_post(const struct nat_gen *g)
 		g->lan, g->wan, f, g->ext);
 }
 
-/* ADM: reuse the mapping of (internal endpoint, remote address).  The
- * remote is read from conntrack so that a hairpinned flow (already
- * DNATed) is keyed by the external address it was sent to.  For IPv6 the
- * remote is a 32-bit hash carried in the packet mark (see
- * nat_emit_state: nft 1.0.6 cannot put two IPv6 addresses in a dynamic
- * key, nor a jhash in a lookup key). */
-static void nat_emit_adm_lookup(const struct nat_gen *g)
+/* EIM/ADM: reuse the mapping of the internal endpoint (ADM: and of the
+ * remote address).  The remote is read from conntrack so that a
+ * hairpinned flow (already DNATed) is keyed by the external address it
+ * was sent to.  IPv6 keys a hash carried in the packet mark (see
+ * NAT_HASH_MOD). */
+static void nat_emit_map_lookup(const struct nat_gen *g)
 {
 	const char *f = g->fam;
+	bool adm = g->nat->mapping == TOPO_ADDRESS_DEPENDENT;
 
-	if (g->hash_remote) {
-		fprintf(g->f, "\t\tmeta l4proto { tcp, udp } meta mark set jhash ct original %s daddr mod %s\n",
-			f, NAT_HASH_MOD);
+	if (g->v6hash) {
+		fprintf(g->f, "\t\tmeta l4proto { tcp, udp } meta mark set jhash %s saddr%s%s%s mod %s\n",
+			f, adm ? " . ct original " : "", adm ? f : "", adm ? " daddr" : "",
+			NAT_HASH_MOD);
 		fprintf(g->f, "\t\tmeta l4proto { tcp, udp } snat %s to %s : meta l4proto . "
-			"th sport . meta mark . %s saddr map @emap\n", f, g->ext_to, f);
-	} else {
+			"th sport . meta mark map @emap\n", f, g->ext_to);
+	} else if (adm) {
 		fprintf(g->f, "\t\tmeta l4proto { tcp, udp } snat %s to %s : meta l4proto . "
 			"th sport . ct original %s daddr . %s saddr map @emap\n", f, g->ext_to, f, f);
+	} else {
+		fprintf(g->f, "\t\tmeta l4proto { tcp, udp } snat %s to %s : "
+			"meta l4proto . th sport . %s saddr map @emap\n", f, g->ext_to, f);
 	}
 }
 
 /* Choose the external endpoint of a new outbound TCP/UDP flow. */
 static void nat_emit_out_new(const struct nat_gen *g)
 {
-	const char *f = g->fam;
 	const struct topo_nat *nat = g->nat;
+	const char *f = g->fam;
 
 	fprintf(g->f, "\tchain out_new {\n");
-	if (nat->mapping == TOPO_ENDPOINT_INDEPENDENT)
-		fprintf(g->f, "\t\tmeta l4proto { tcp, udp } snat %s to %s : "
-			"meta l4proto . th sport . %s saddr map @emap\n", f, g->ext_to, f);
-	else if (nat->mapping == TOPO_ADDRESS_DEPENDENT)
-		nat_emit_adm_lookup(g);
+	if (nat->mapping != TOPO_ADDRESS_AND_PORT_DEPENDENT)
+		nat_emit_map_lookup(g);
 	if (nat->port_preservation) {
 		/* First mapping of the endpoint and its port is free: plain
 		 * snat keeps the port (nf_nat keeps a unique tuple as is). */
@@ -315,21 +329,22 @@ static void nat_emit_learn_rules(const struct nat_gen *g, const char *name,
 				 const struct nat_ends *e)
 {
 	const char *f = g->fam;
-	char in[128], remote[48], iaddr[48], iport[48], key[192];
+	char in[128], remote[48], iaddr[48], iport[48], key[256];
 
 	snprintf(iaddr, sizeof(iaddr), "ct %s %s saddr", e->dir, f);
 	snprintf(iport, sizeof(iport), "ct %s proto-src", e->dir);
 	snprintf(in, sizeof(in), "meta l4proto . %s . %s", iport, iaddr);
 	snprintf(remote, sizeof(remote), "ct %s %s %s", e->rdir, f, e->raddr);
 	fprintf(g->f, "\tchain %s {\n", name);
-	if (g->nat->mapping == TOPO_ENDPOINT_INDEPENDENT)
-		nat_emit_update(g, "emap", in, "th sport");
-	else if (g->nat->mapping == TOPO_ADDRESS_DEPENDENT) {
-		if (g->hash_remote)
-			snprintf(key, sizeof(key), "meta l4proto . %s . jhash %s mod %s . %s",
-				 iport, remote, NAT_HASH_MOD, iaddr);
+	if (g->nat->mapping != TOPO_ADDRESS_AND_PORT_DEPENDENT) {
+		bool adm = g->nat->mapping == TOPO_ADDRESS_DEPENDENT;
+
+		if (g->v6hash)
+			snprintf(key, sizeof(key), "meta l4proto . %s . jhash %s%s%s mod %s", iport,
+				 iaddr, adm ? " . " : "", adm ? remote : "", NAT_HASH_MOD);
 		else
-			snprintf(key, sizeof(key), "meta l4proto . %s . %s . %s", iport, remote, iaddr);
+			snprintf(key, sizeof(key), "meta l4proto . %s . %s%s%s", iport,
+				 adm ? remote : "", adm ? " . " : "", iaddr);
 		nat_emit_update(g, "emap", key, "th sport");
 	}
 	if (nat_pp_needs_eps(g->nat))
@@ -338,7 +353,11 @@ static void nat_emit_learn_rules(const struct nat_gen *g, const char *name,
 	nat_emit_update(g, "pport", "meta l4proto . th sport", iport);
 	nat_emit_update(g, "used", "meta l4proto . th sport", NULL);
 	if (g->nat->filtering == TOPO_ADDRESS_DEPENDENT) {
-		snprintf(key, sizeof(key), "meta l4proto . th sport . %s", remote);
+		if (g->v6hash)
+			snprintf(key, sizeof(key), "meta l4proto . th sport . jhash %s mod %s",
+				 remote, NAT_HASH_MOD);
+		else
+			snprintf(key, sizeof(key), "meta l4proto . th sport . %s", remote);
 		nat_emit_update(g, "faddr", key, iaddr);
 		nat_emit_update(g, "fport", key, iport);
 	}
@@ -390,8 +409,6 @@ static void nat_emit_table(const struct nat_gen *g)
 {
 	const struct topo_nat *nat = g->nat;
 
-	fprintf(g->f, "table %s %s%u\ndelete table %s %s%u\n", g->fam, NAT_TABLE_PREFIX,
-		g->index, g->fam, NAT_TABLE_PREFIX, g->index);
 	fprintf(g->f, "# %s NAT %s -> %s: mapping %s, filtering %s, hairpinning %s, "
 		"port preservation %s, UDP lifetime %us\n",
 		strcmp(g->fam, "ip") == 0 ? "IPv4" : "IPv6", nat->inside, nat->outside,
@@ -412,7 +429,7 @@ static void nat_gen_family(struct nat_gen *g, int af, const unsigned char *ext)
 {
 	g->fam = af == AF_INET ? "ip" : "ip6";
 	g->atype = af == AF_INET ? "ipv4_addr" : "ipv6_addr";
-	g->hash_remote = af == AF_INET6;
+	g->v6hash = af == AF_INET6;
 	inet_ntop(af, ext, g->ext, sizeof(g->ext));
 	snprintf(g->ext_to, sizeof(g->ext_to), af == AF_INET ? "%s" : "[%s]", g->ext);
 	nat_emit_table(g);

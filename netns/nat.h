@@ -6,9 +6,11 @@
  * text generators, deterministic for equal input.
  *
  * The text holds one table per NATed family, named "icl_nat<index>"
- * (family `ip` for NAT44, `ip6` for NAT66).  Each table is preceded by
- * "table F NAME" + "delete table F NAME", so loading the text again
- * replaces the table instead of failing or duplicating it.
+ * (family `ip` for NAT44, `ip6` for NAT66).  The text is meant for a
+ * router namespace that has no such table yet (the engine builds every
+ * node fresh): a "create then delete" preamble would make it reloadable,
+ * but deleting a table in the transaction costs a kernel RCU grace period
+ * (about 15 ms here), more than building the whole topology.
  *
  * What the engine must provide when loading (see docs/nat-design.md):
  *   - net.ipv4.ip_forward=1 / net.ipv6.conf.all.forwarding=1 in the router;
@@ -25,6 +27,8 @@
 #define NAT_DEFAULT_UDP_LIFETIME_S 120u
 #define NAT_MAX_UDP_LIFETIME_S 86400u
 #define NAT_TABLE_PREFIX "icl_nat"
+/* Entries per mapping set: concurrent mappings one NAT can hold. */
+#define NAT_MAX_MAPPINGS 4096u
 
 /* The router's side of one NAT, resolved from the plan by the engine. */
 struct nat_ifaces {
