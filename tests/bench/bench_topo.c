@@ -46,8 +46,7 @@ static void addr_txt(const struct topo_prefix *p, char *buf, size_t cap)
 	snprintf(buf, cap, "%s/%u", a, p->plen);
 }
 
-static void node_cmds(FILE *f, const struct topo_plan *p, const struct topo_node *n,
-		      const char *pfx, const char *rules_dir)
+static void node_cmds(FILE *f, const struct topo_node *n, const char *pfx)
 {
 	fprintf(f, "ip netns add %s%s\n", pfx, n->name);
 	fprintf(f, "ip netns exec %s%s sysctl -qw net.ipv6.conf.all.accept_dad=0 "
@@ -55,8 +54,6 @@ static void node_cmds(FILE *f, const struct topo_plan *p, const struct topo_node
 		pfx, n->name,
 		n->router ? " net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1" : "");
 	fprintf(f, "ip -n %s%s link set lo up\n", pfx, n->name);
-	(void)p;
-	(void)rules_dir;
 }
 
 static void link_cmds(FILE *f, const struct topo_link *l, const char *pfx)
@@ -109,7 +106,7 @@ static int write_script(const struct topo_plan *p, const char *dir, const char *
 		fprintf(f, " %s%s", pfx, p->nodes[i].name);
 	fprintf(f, "; do ip netns del $n 2>/dev/null; done' EXIT\n");
 	for (size_t i = 0; i < p->n_nodes; i++)
-		node_cmds(f, p, &p->nodes[i], pfx, dir);
+		node_cmds(f, &p->nodes[i], pfx);
 	for (size_t i = 0; i < p->n_links; i++)
 		link_cmds(f, &p->links[i], pfx);
 	for (size_t i = 0; i < p->n_nodes; i++) {
