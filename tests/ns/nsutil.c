@@ -31,6 +31,38 @@ struct topo *ns_topo_from_yaml(const char *yaml, struct topo_plan *plan)
 	return t;
 }
 
+const char *const ns_behaviours[3] = {
+	"endpoint-independent", "address-dependent", "address-and-port-dependent"};
+
+void ns_nat_lab_yaml(char *buf, size_t cap, int mapping, int filtering, bool pp, bool hairpin,
+		     unsigned lifetime)
+{
+	snprintf(buf, cap,
+		 "topology:\n"
+		 "  nodes:\n"
+		 "    client: { gateway: router }\n"
+		 "    router:\n"
+		 "      router: true\n"
+		 "      nat:\n"
+		 "        - inside: lan\n"
+		 "          outside: wan\n"
+		 "          mapping: %s\n"
+		 "          filtering: %s\n"
+		 "          port-preservation: %s\n"
+		 "          hairpinning: %s\n"
+		 "          udp-mapping-lifetime: %u\n"
+		 "    server: {}\n"
+		 "  links:\n"
+		 "    lan:\n"
+		 "      a: { node: client, ipv4: 10.0.0.2/24 }\n"
+		 "      b: { node: router, ipv4: 10.0.0.1/24 }\n"
+		 "    wan:\n"
+		 "      a: { node: router, ipv4: 203.0.113.1/24 }\n"
+		 "      b: { node: server, ipv4: [203.0.113.10/24, 203.0.113.11/24] }\n",
+		 ns_behaviours[mapping], ns_behaviours[filtering], pp ? "true" : "false",
+		 hairpin ? "true" : "false", lifetime);
+}
+
 void ns_topo_free(struct topo *t, struct topo_plan *plan)
 {
 	topo_down(t);

@@ -13,6 +13,14 @@
 struct topo *ns_topo_from_yaml(const char *yaml, struct topo_plan *plan);
 void ns_topo_free(struct topo *t, struct topo_plan *plan);
 
+/* RFC 4787 behaviour names, indexed by enum topo_behaviour. */
+extern const char *const ns_behaviours[3];
+
+/* The NAT lab: client 10.0.0.2 --lan-- router (NAT, outside 203.0.113.1)
+ * --wan-- server 203.0.113.10 and .11 (two addresses, as RFC 5780 needs). */
+void ns_nat_lab_yaml(char *buf, size_t cap, int mapping, int filtering, bool pp, bool hairpin,
+		     unsigned lifetime);
+
 /* A UDP socket in `node`, bound to addr:port (addr "" = any, port 0 = any). */
 int ns_udp(const struct topo *t, const char *node, const char *addr, unsigned port);
 

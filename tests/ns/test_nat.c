@@ -11,39 +11,6 @@
 #include "nsutil.h"
 #include "suites.h"
 
-static const char *const behaviours[3] = {
-	"endpoint-independent", "address-dependent", "address-and-port-dependent"};
-
-static void nat_yaml(char *buf, size_t cap, int mapping, int filtering, bool pp, bool hairpin,
-		     unsigned lifetime)
-{
-	snprintf(buf, cap,
-		 "topology:\n"
-		 "  nodes:\n"
-		 "    client:\n"
-		 "      routes: [ { to: default, via: 10.0.0.1 } ]\n"
-		 "    router:\n"
-		 "      router: true\n"
-		 "      nat:\n"
-		 "        - inside: lan\n"
-		 "          outside: wan\n"
-		 "          mapping: %s\n"
-		 "          filtering: %s\n"
-		 "          port-preservation: %s\n"
-		 "          hairpinning: %s\n"
-		 "          udp-mapping-lifetime: %u\n"
-		 "    server: {}\n"
-		 "  links:\n"
-		 "    lan:\n"
-		 "      a: { node: client, ipv4: 10.0.0.2/24 }\n"
-		 "      b: { node: router, ipv4: 10.0.0.1/24 }\n"
-		 "    wan:\n"
-		 "      a: { node: router, ipv4: 203.0.113.1/24 }\n"
-		 "      b: { node: server, ipv4: [203.0.113.10/24, 203.0.113.11/24] }\n",
-		 behaviours[mapping], behaviours[filtering], pp ? "true" : "false",
-		 hairpin ? "true" : "false", lifetime);
-}
-
 struct nat_lab {
 	struct topo_plan plan;
 	struct topo *t;
@@ -55,7 +22,7 @@ static void lab_up(struct nat_lab *l, int mapping, int filtering, bool pp, bool 
 {
 	char yaml[2048];
 
-	nat_yaml(yaml, sizeof(yaml), mapping, filtering, pp, hairpin, lifetime);
+	ns_nat_lab_yaml(yaml, sizeof(yaml), mapping, filtering, pp, hairpin, lifetime);
 	l->t = ns_topo_from_yaml(yaml, &l->plan);
 	l->s1 = ns_udp(l->t, "server", "203.0.113.10", 3478);
 	l->s2 = ns_udp(l->t, "server", "203.0.113.10", 3479);
@@ -126,7 +93,7 @@ END_TEST
 static void check_filtering(int mapping, int filtering)
 {
 	struct nat_lab l;
-	char mapped[16];
+	const char *mapped = "203.0.113.1";
 	unsigned m;
 	bool got1, got2, got3;
 	int c;
@@ -134,7 +101,6 @@ static void check_filtering(int mapping, int filtering)
 	lab_up(&l, mapping, filtering, true, false, 120);
 	c = ns_udp(l.t, "client", "10.0.0.2", 5000);
 	m = mapped_port(c, l.s1, "203.0.113.10", 3478);
-	snprintf(mapped, sizeof(mapped), "203.0.113.1");
 	ns_sendto(l.s3, mapped, m, "from other address");
 	got3 = ns_recv(c, 300, NULL, 0, NULL);
 	ns_sendto(l.s2, mapped, m, "from other port");
@@ -143,9 +109,9 @@ static void check_filtering(int mapping, int filtering)
 	got1 = ns_recv(c, 1000, NULL, 0, NULL);
 	ck_assert_msg(got1, "the reply of the contacted endpoint was dropped");
 	ck_assert_msg(got2 == (filtering < 2), "other port: got=%d filtering=%s", got2,
-		      behaviours[filtering]);
+		      ns_behaviours[filtering]);
 	ck_assert_msg(got3 == (filtering < 1), "other address: got=%d filtering=%s", got3,
-		      behaviours[filtering]);
+		      ns_behaviours[filtering]);
 	close(c);
 	lab_down(&l);
 }

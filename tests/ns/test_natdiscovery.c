@@ -15,26 +15,8 @@
 #include "nsutil.h"
 #include "suites.h"
 
-static const char *const names[3] = {
-	"endpoint-independent", "address-dependent", "address-and-port-dependent"};
 static const char *const verdicts[3] = {
 	"Endpoint Independent", "Address Dependent", "Address and Port Dependent"};
-
-static const char yaml_fmt[] =
-	"topology:\n"
-	"  nodes:\n"
-	"    client: { gateway: router }\n"
-	"    router:\n"
-	"      router: true\n"
-	"      nat: { inside: lan, outside: wan, mapping: %s, filtering: %s }\n"
-	"    server: {}\n"
-	"  links:\n"
-	"    lan:\n"
-	"      a: { node: client, ipv4: 10.0.0.2/24 }\n"
-	"      b: { node: router, ipv4: 10.0.0.1/24 }\n"
-	"    wan:\n"
-	"      a: { node: router, ipv4: 203.0.113.1/24 }\n"
-	"      b: { node: server, ipv4: [203.0.113.10/24, 203.0.113.11/24] }\n";
 
 /* turnserver is ready when all four RFC 5780 endpoints answer a STUN
  * Binding request (sent from the server node itself: no NAT state). */
@@ -64,7 +46,7 @@ static void wait_stun_ready(const struct topo *t)
 START_TEST(natdiscovery_classifies)
 {
 	int mapping = _i / 3, filtering = _i % 3;
-	char yaml[1024], out[16384] = "", tsout[16384] = "", want[96];
+	char yaml[1024], out[16384] = "", want[96];
 	char *const ts[] = {"turnserver", "-n", "--listening-ip", "203.0.113.10", "--listening-ip",
 			    "203.0.113.11", "--relay-ip", "203.0.113.10", "--no-tls", "--no-dtls",
 			    "--no-cli", "--no-auth", "--log-file", "stdout", "--simple-log",
@@ -75,7 +57,7 @@ START_TEST(natdiscovery_classifies)
 	pid_t server, client;
 	int sfd, cfd;
 
-	snprintf(yaml, sizeof(yaml), yaml_fmt, names[mapping], names[filtering]);
+	ns_nat_lab_yaml(yaml, sizeof(yaml), mapping, filtering, false, false, 120);
 	t = ns_topo_from_yaml(yaml, &p);
 	server = ns_spawn(t, "server", ts, &sfd);
 	wait_stun_ready(t);
@@ -83,16 +65,15 @@ START_TEST(natdiscovery_classifies)
 	ck_assert_msg(ns_read_until(cfd, 30000, out, sizeof(out), NULL), "natdiscovery hung:\n%s", out);
 	ns_kill(client);
 	ns_kill(server);
-	(void)ns_read_until(sfd, 0, tsout, sizeof(tsout), NULL);
 	close(cfd);
 	close(sfd);
 	ns_topo_free(t, &p);
 	snprintf(want, sizeof(want), "NAT with %s Mapping!", verdicts[mapping]);
 	ck_assert_msg(strstr(out, want) != NULL, "configured %s mapping; natdiscovery said:\n%s",
-		      names[mapping], out);
+		      ns_behaviours[mapping], out);
 	snprintf(want, sizeof(want), "NAT with %s Filtering!", verdicts[filtering]);
 	ck_assert_msg(strstr(out, want) != NULL, "configured %s filtering; natdiscovery said:\n%s",
-		      names[filtering], out);
+		      ns_behaviours[filtering], out);
 }
 END_TEST
 

@@ -30,8 +30,10 @@ static const char routed_yaml[] =
 	"      b: { node: b, ipv4: 10.2.0.2/24, ipv6: 'fd00:2::2/64' }\n"
 	"      mtu: 1400\n";
 
-/* One datagram each way, sent once: a first packet delayed by duplicate
- * address detection (about 2 s) or lost to neighbour discovery fails. */
+/* One datagram each way, sent once, into a topology that was just built:
+ * a first packet delayed by duplicate address detection (about 2 s), or
+ * lost because a link or IPv6 address was not finished yet (the neighbour
+ * retry comes 1 s later), misses the 500 ms window. */
 static void round_trip(const struct topo *t, const char *a_addr, const char *b_addr)
 {
 	int a = ns_udp(t, "a", a_addr, 4000), b = ns_udp(t, "b", b_addr, 5000);
@@ -39,11 +41,11 @@ static void round_trip(const struct topo *t, const char *a_addr, const char *b_a
 	unsigned port;
 
 	ns_sendto(a, b_addr, 5000, "ping");
-	ck_assert_msg(ns_recv(b, 1000, from, sizeof(from), &port), "a->b lost (%s)", b_addr);
+	ck_assert_msg(ns_recv(b, 500, from, sizeof(from), &port), "a->b lost (%s)", b_addr);
 	ck_assert_str_eq(from, a_addr); /* routed, not translated */
 	ck_assert_uint_eq(port, 4000);
 	ns_sendto(b, a_addr, 4000, "pong");
-	ck_assert_msg(ns_recv(a, 1000, NULL, 0, NULL), "b->a lost (%s)", a_addr);
+	ck_assert_msg(ns_recv(a, 500, NULL, 0, NULL), "b->a lost (%s)", a_addr);
 	close(a);
 	close(b);
 }
@@ -156,7 +158,9 @@ Suite *topo_ns_suite(void)
 	TCase *tc = tcase_create("build");
 
 	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, routed_ipv4_and_ipv6);
+	/* Ten fresh topologies: unfinished links lost the first exchange in
+	 * about one build of three, so this cannot pass by luck. */
+	tcase_add_loop_test(tc, routed_ipv4_and_ipv6, 0, 10);
 	tcase_add_test(tc, teardown_leaves_nothing);
 	tcase_add_test(tc, oneway_ipv6_drops_exactly_one_direction);
 	tcase_add_test(tc, probes_report_round_trip_one_way_none);
