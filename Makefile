@@ -9,7 +9,8 @@ BUILD    ?= build
 OPT      ?= -O2
 SAN      ?=
 
-PKGS     := libnl-3.0 libnl-route-3.0 libnftables libfyaml libuv
+PKGS     := libnl-3.0 libnl-route-3.0 libnftables libfyaml libuv jansson \
+            openssl zlib libpcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -26,15 +27,20 @@ ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIB_SRCS := $(wildcard common/*.c netns/*.c reports/*.c) \
             $(filter-out harness/main.c,$(wildcard harness/*.c))
 MAIN_SRC := harness/main.c
+# The agents' core (STUN, ICE, DTLS, protocol) and their two commands.
+AGENT_MAINS := agents/lite_main.c agents/full_main.c
+AGENT_SRCS := $(filter-out $(AGENT_MAINS),$(wildcard agents/*.c)) common/err.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 NS_SRCS   := $(wildcard tests/ns/*.c)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(LIB_SRCS))
+AGENT_OBJS := $(call obj,$(AGENT_SRCS))
+BINS := $(BUILD)/icelab $(BUILD)/icelab-lite $(BUILD)/icelab-full
 
-.PHONY: all check run bench install clean deps clang-build unit-tests ns-tests fuzz
-all: $(BUILD)/icelab
+.PHONY: all check run bench install clean deps fuzz
+all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -44,13 +50,20 @@ $(BUILD)/libicelab.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libicelab-agent.a: $(AGENT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/icelab: $(call obj,$(MAIN_SRC)) $(BUILD)/libicelab.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/test-unit: $(call obj,$(UNIT_SRCS)) $(BUILD)/libicelab.a
+$(BUILD)/icelab-%: $(BUILD)/obj/agents/%_main.o $(BUILD)/libicelab-agent.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
-$(BUILD)/test-ns: $(call obj,$(NS_SRCS)) $(BUILD)/libicelab.a
+$(BUILD)/test-ns: $(call obj,$(NS_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 $(BUILD)/bench-topo: $(call obj,$(BENCH_SRCS)) $(BUILD)/libicelab.a
@@ -65,9 +78,9 @@ ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-f
 # compiles warning-free there.
 check: deps
 	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" \
-		build/asan/icelab build/asan/test-unit build/asan/test-ns
-	$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) build/clang/icelab \
-		build/clang/test-unit build/clang/test-ns
+		$(subst $(BUILD),build/asan,$(BINS)) build/asan/test-unit build/asan/test-ns
+	$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) \
+		$(subst $(BUILD),build/clang,$(BINS)) build/clang/test-unit build/clang/test-ns
 	tests/run-tests build/asan
 
 run: deps all
@@ -76,9 +89,21 @@ run: deps all
 bench: deps all $(BUILD)/bench-topo
 	tests/bench/run $(BUILD)
 
+# libFuzzer on the STUN parser, under ASan+UBSan; the corpus lives in the
+# tree and grows with what the fuzzer finds.  FUZZ_TIME in seconds.
+FUZZ_TIME ?= 600
+FUZZ_FLAGS := -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+fuzz: deps
+	@mkdir -p build/fuzz
+	$(CLANG) $(FUZZ_FLAGS) -o build/fuzz/fuzz-stun tests/fuzz/fuzz_stun.c \
+		agents/stun.c common/err.c $(PKG_LIBS)
+	build/fuzz/fuzz-stun -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+		tests/fuzz/corpus/stun
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/icelab/scenarios
-	install -m 0755 $(BUILD)/icelab $(DESTDIR)$(PREFIX)/bin/icelab
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
 	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/icelab/scenarios/
 
 clean:

@@ -11,6 +11,11 @@ int main(void)
 
 	srunner_add_suite(sr, nat_suite());
 	srunner_add_suite(sr, filter_suite());
+	srunner_add_suite(sr, stun_suite());
+	srunner_add_suite(sr, cand_suite());
+	srunner_add_suite(sr, ice_suite());
+	srunner_add_suite(sr, dtls_suite());
+	srunner_add_suite(sr, proto_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

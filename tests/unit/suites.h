@@ -7,5 +7,10 @@
 Suite *scenario_suite(void);
 Suite *nat_suite(void);
 Suite *filter_suite(void);
+Suite *stun_suite(void);
+Suite *cand_suite(void);
+Suite *ice_suite(void);
+Suite *dtls_suite(void);
+Suite *proto_suite(void);
 
 #endif

@@ -1,0 +1,144 @@
+/* ice.h - an ICE agent (RFC 8445) for one component over UDP, sans I/O.
+ *
+ * The agent owns no socket and reads no clock.  The caller (agents/loop.c
+ * in the reference agents, a test with a fake clock in tests/unit) feeds it
+ * datagrams and the current time in milliseconds, and it answers through
+ * the callbacks: datagrams to send, state changes, the selected pair and
+ * notes for the timeline.  After any call the caller re-arms one timer for
+ * ice_agent_deadline() and calls ice_agent_tick() when it fires.
+ *
+ * Both agents of icelab use it: `lite` (RFC 8445 2.5: answers checks,
+ * never sends any, always controlled) and full (controlling or controlled,
+ * regular or aggressive nomination).
+ *
+ * Threading: one thread.  Callbacks run synchronously inside the ice_agent_*
+ * call that caused them and must not call back into the agent, except the
+ * read-only ice_agent_state/ice_agent_selected/ice_agent_local_cands.
+ */
+#ifndef AGENTS_ICE_H
+#define AGENTS_ICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+#include "cand.h"
+#include "stun.h"
+
+/* RFC-cited defaults; every one can be changed in struct ice_config. */
+#define ICE_TA_DEFAULT_MS       50    /* 14.2: Ta */
+#define ICE_TA_MIN_MS           5
+#define ICE_RTO_DEFAULT_MS      500   /* 14.3: RTO >= 500 ms */
+#define ICE_NOMINATE_AFTER_MS   1000  /* wait for better pairs after the first valid one */
+#define ICE_UFRAG_LEN           8     /* >= 4 ice-chars, 24 bits of randomness (5.3) */
+#define ICE_PWD_LEN             24    /* >= 22 ice-chars, 128 bits */
+#define ICE_MAX_CANDS           32
+#define ICE_MAX_PAIRS           256
+
+enum ice_role { ICE_CONTROLLED, ICE_CONTROLLING };
+enum ice_nomination { ICE_NOMINATE_REGULAR, ICE_NOMINATE_AGGRESSIVE };
+
+enum ice_state {
+	ICE_NEW,
+	ICE_CHECKING,
+	ICE_CONNECTED,   /* a pair is selected; checks may still run */
+	ICE_COMPLETED,   /* a pair is selected and checks are over */
+	ICE_FAILED,
+};
+
+struct ice_config {
+	bool lite;
+	enum ice_role role;             /* ignored (controlled) when lite */
+	enum ice_nomination nomination;
+	uint64_t tiebreaker;            /* 0: random */
+	unsigned ta_ms;                 /* 0: ICE_TA_DEFAULT_MS */
+	unsigned rto_ms;                /* 0: ICE_RTO_DEFAULT_MS */
+	unsigned rc, rm;                /* 0: RFC 8489 defaults 7 and 16 */
+	unsigned nominate_after_ms;     /* 0: ICE_NOMINATE_AFTER_MS */
+	char ufrag[257], pwd[257];      /* empty: random */
+};
+
+/* A candidate pair as the agent reports it. */
+struct ice_pair_info {
+	int sock;                       /* the local base's socket id */
+	union stun_addr local, remote;
+	enum cand_type local_type, remote_type;
+	uint64_t priority;
+};
+
+/* What happened on the wire, for the timeline. */
+enum ice_note_kind {
+	ICE_NOTE_REQUEST_ANSWERED,  /* we answered a check: code 0 (success) or error */
+	ICE_NOTE_CHECK_SUCCEEDED,   /* our check got a symmetric success response */
+	ICE_NOTE_CHECK_FAILED,      /* error response (code), timeout (code 0) or asymmetric */
+	ICE_NOTE_ROLE_CHANGED,      /* 487 or a conflict in a request; text gives the new role */
+	ICE_NOTE_PRFLX,             /* learned a peer-reflexive candidate (remote = it) */
+	ICE_NOTE_NOMINATING,        /* controlling: sending USE-CANDIDATE on the pair */
+};
+
+struct ice_note {
+	enum ice_note_kind kind;
+	int code;                       /* STUN error code, 0 for none */
+	int sock;
+	union stun_addr local, remote;
+	bool use_candidate;
+	const char *text;               /* short reason; valid during the callback */
+};
+
+struct ice_callbacks {
+	void *user;
+	void (*send)(void *user, int sock, const union stun_addr *to,
+		     const uint8_t *buf, size_t len);
+	void (*state)(void *user, enum ice_state st);
+	/* The selected pair changed (lite: a higher-priority nomination). */
+	void (*selected)(void *user, const struct ice_pair_info *pair);
+	void (*note)(void *user, const struct ice_note *note);   /* may be NULL */
+};
+
+struct ice_agent;
+
+/* Allocate an agent; `cfg` and `cb` are copied.  Random credentials and
+ * tiebreaker come from OpenSSL's RAND_bytes.  Free with ice_agent_free. */
+struct ice_agent *ice_agent_new(const struct ice_config *cfg, const struct ice_callbacks *cb,
+				struct icl_err *err);
+void ice_agent_free(struct ice_agent *ag);
+
+/* Add a host candidate whose base is the caller's socket `sock`, bound to
+ * `addr` (the real port).  `local_pref` from cand_local_prefs. */
+int ice_agent_add_host(struct ice_agent *ag, int sock, const union stun_addr *addr,
+		       uint16_t local_pref, struct icl_err *err);
+
+/* The local candidates, valid until the next ice_agent_add_*. */
+size_t ice_agent_local_cands(const struct ice_agent *ag, const struct cand **out);
+const char *ice_agent_ufrag(const struct ice_agent *ag);
+const char *ice_agent_pwd(const struct ice_agent *ag);
+enum ice_role ice_agent_role(const struct ice_agent *ag);
+
+/* The peer's credentials and whether it is lite (then a full agent is
+ * controlling and nominates regularly, 6.1.1).  Checks start at the
+ * first tick after credentials and at least one pairable candidate. */
+int ice_agent_set_remote(struct ice_agent *ag, const char *ufrag, const char *pwd,
+			 bool remote_lite, uint64_t now_ms, struct icl_err *err);
+int ice_agent_add_remote(struct ice_agent *ag, const struct cand *c, uint64_t now_ms,
+			 struct icl_err *err);
+/* No more remote candidates: a check list with no pair left to try fails. */
+void ice_agent_end_of_candidates(struct ice_agent *ag, uint64_t now_ms);
+
+/* A datagram arrived on `sock` from `from`.  Returns true when it was a
+ * STUN message for the agent (handled, answered or dropped as garbage),
+ * false when it is not STUN and belongs to the caller (DTLS, RFC 7983). */
+bool ice_agent_recv(struct ice_agent *ag, uint64_t now_ms, int sock,
+		    const union stun_addr *from, const uint8_t *buf, size_t len);
+
+void ice_agent_tick(struct ice_agent *ag, uint64_t now_ms);
+/* The next time ice_agent_tick has work, or UINT64_MAX. */
+uint64_t ice_agent_deadline(const struct ice_agent *ag);
+
+enum ice_state ice_agent_state(const struct ice_agent *ag);
+/* NULL until a pair is selected. */
+const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag);
+
+const char *ice_state_name(enum ice_state st);   /* "checking", ... */
+
+#endif
