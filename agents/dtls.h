@@ -71,6 +71,8 @@ void dtls_conn_start(struct dtls_conn *c);
 void dtls_conn_recv(struct dtls_conn *c, const uint8_t *buf, size_t len);
 /* Encrypt and send application data; <0 unless connected. */
 int dtls_conn_send(struct dtls_conn *c, const uint8_t *buf, size_t len, struct icl_err *err);
+/* Send close_notify if connected; the state becomes DTLS_CLOSED. */
+void dtls_conn_close(struct dtls_conn *c);
 /* Handle a retransmission timeout if one is due. */
 void dtls_conn_tick(struct dtls_conn *c);
 /* Milliseconds until dtls_conn_tick has work, or -1 for none. */

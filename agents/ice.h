@@ -62,7 +62,7 @@ struct ice_config {
 /* A candidate pair as the agent reports it. */
 struct ice_pair_info {
 	int sock;                       /* the local base's socket id */
-	union stun_addr local, remote;
+	union stun_addr local, remote;  /* local: the base, what `sock` is bound to */
 	enum cand_type local_type, remote_type;
 	uint64_t priority;
 };
@@ -140,5 +140,29 @@ enum ice_state ice_agent_state(const struct ice_agent *ag);
 const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag);
 
 const char *ice_state_name(enum ice_state st);   /* "checking", ... */
+
+/* ---- Diagnostics (tests, timelines) ----------------------------------- */
+
+/* Candidate pair states, RFC 8445 6.1.2.6. */
+enum ice_pair_state {
+	ICE_PAIR_FROZEN,
+	ICE_PAIR_WAITING,
+	ICE_PAIR_IN_PROGRESS,
+	ICE_PAIR_SUCCEEDED,
+	ICE_PAIR_FAILED,
+};
+
+struct ice_pair_view {
+	struct ice_pair_info info;      /* info.local is the base's address */
+	enum ice_pair_state state;
+	bool in_check_list;             /* false: only a valid pair (7.2.5.3.2) */
+	bool removed;                   /* dropped after a nomination (8.1.2) */
+	bool valid, nominated;
+};
+
+/* The pairs, highest priority first: the check list and the valid pairs
+ * built from it.  Writes at most `max` and returns how many exist. */
+size_t ice_agent_pairs(const struct ice_agent *ag, struct ice_pair_view *out, size_t max);
+const char *ice_pair_state_name(enum ice_pair_state st);   /* "frozen", ... */
 
 #endif

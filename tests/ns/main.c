@@ -19,6 +19,8 @@ int main(void)
 	sr = srunner_create(topo_ns_suite());
 	srunner_add_suite(sr, nat_ns_suite());
 	srunner_add_suite(sr, natdiscovery_suite());
+	srunner_add_suite(sr, capture_suite());
+	srunner_add_suite(sr, agents_ns_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -7,5 +7,7 @@
 Suite *topo_ns_suite(void);
 Suite *nat_ns_suite(void);
 Suite *natdiscovery_suite(void);
+Suite *capture_suite(void);
+Suite *agents_ns_suite(void);
 
 #endif

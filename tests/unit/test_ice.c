@@ -1,7 +1,1493 @@
-/* Placeholder until the ice tests land (this session). */
+/* test_ice.c - the ICE engine on a fake clock and an in-memory network.
+ *
+ * Agents are wired to a `struct net`: every datagram an agent sends is
+ * recorded, then delivered LATENCY_MS later to whichever socket owns the
+ * destination address, unless a drop rule eats it.  The clock only moves
+ * to the next agent deadline or delivery, so a test of 40 s of
+ * retransmissions runs in microseconds, and an agent that keeps asking for
+ * a deadline in the past (a busy loop) fails the test.  Hand-made STUN
+ * messages (stun.h's writer) play a peer where a test needs one exact
+ * message.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../agents/ice.h"
+#include "../../agents/stun.h"
 #include "suites.h"
+
+#define LATENCY_MS   5
+#define MSG_MAX      1500
+#define NODE_SOCKS   4
+#define MAX_STATES   16
+#define MAX_SEL      16
+
+struct sent_rec {
+	uint64_t t;
+	int sock;
+	union stun_addr to;
+	size_t len;
+	uint8_t buf[MSG_MAX];
+};
+
+struct note_rec {
+	uint64_t t;
+	struct ice_note n;
+	char text[128];
+};
+
+struct net;
+
+struct node {
+	struct net *net;
+	int idx;
+	bool lite;
+	struct ice_agent *ag;
+	size_t n_socks;
+	union stun_addr addr[NODE_SOCKS];   /* bound */
+	union stun_addr pub[NODE_SOCKS];    /* as the network sees it (NAT) */
+	struct sent_rec *sent;
+	size_t n_sent;
+	struct note_rec *notes;
+	size_t n_notes;
+	enum ice_state states[MAX_STATES];
+	uint64_t state_t[MAX_STATES];
+	size_t n_states;
+	struct ice_pair_info sel[MAX_SEL];
+	uint64_t sel_t[MAX_SEL];
+	size_t n_sel;
+};
+
+struct dgram {
+	uint64_t at;
+	union stun_addr src, dst;
+	size_t len;
+	uint8_t buf[MSG_MAX];
+};
+
+/* Drop what node `from` sends with address family `family` (0: any). */
+struct drop_rule {
+	int from, family;
+};
+
+struct net {
+	uint64_t now;
+	struct node *nodes[2];
+	size_t n_nodes;
+	struct dgram *q;
+	size_t n_q;
+	struct drop_rule drops[4];
+	size_t n_drops;
+};
+
+/* ---- Addresses and messages ----------------------------------------- */
+
+static union stun_addr A(const char *ip, unsigned port)
+{
+	union stun_addr a;
+	struct icl_err err;
+
+	ck_assert_msg(stun_addr_parse(ip, port, &a, &err) == 0, "%s", err.msg);
+	return a;
+}
+
+static bool addr_is(const union stun_addr *a, const char *ip, unsigned port)
+{
+	union stun_addr b = A(ip, port);
+
+	return stun_addr_equal(a, &b);
+}
+
+static struct stun_msg dec(const uint8_t *buf, size_t len)
+{
+	struct stun_msg m;
+	struct icl_err err;
+
+	ck_assert_msg(stun_decode(buf, len, &m, &err) == 0, "%s", err.msg);
+	return m;
+}
+
+static struct stun_msg sent_msg(const struct sent_rec *s)
+{
+	return dec(s->buf, s->len);
+}
+
+static bool is_request(const struct sent_rec *s)
+{
+	return sent_msg(s).cls == STUN_REQUEST;
+}
+
+static bool has_use_cand(const struct sent_rec *s)
+{
+	struct stun_msg m = sent_msg(s);
+
+	return m.cls == STUN_REQUEST && (m.has & STUN_HAS_USE_CANDIDATE);
+}
+
+/* ---- The network ----------------------------------------------------- */
+
+static bool dropped(const struct net *net, int from, const union stun_addr *dst)
+{
+	for (size_t i = 0; i < net->n_drops; i++)
+		if (net->drops[i].from == from &&
+		    (net->drops[i].family == 0 || net->drops[i].family == dst->sa.sa_family))
+			return true;
+	return false;
+}
+
+static void cb_send(void *user, int sock, const union stun_addr *to, const uint8_t *buf,
+		    size_t len)
+{
+	struct node *n = user;
+	struct net *net = n->net;
+	struct sent_rec *s;
+
+	ck_assert(sock >= 0 && (size_t)sock < n->n_socks);
+	ck_assert(len <= MSG_MAX);
+	n->sent = realloc(n->sent, (n->n_sent + 1) * sizeof(*n->sent));
+	s = &n->sent[n->n_sent++];
+	s->t = net->now;
+	s->sock = sock;
+	s->to = *to;
+	s->len = len;
+	memcpy(s->buf, buf, len);
+	/* RFC 8445 2.5: a lite agent never sends a check. */
+	ck_assert_msg(!n->lite || !is_request(s), "the lite agent sent a request");
+	if (dropped(net, n->idx, to))
+		return;
+	net->q = realloc(net->q, (net->n_q + 1) * sizeof(*net->q));
+	net->q[net->n_q].at = net->now + LATENCY_MS;
+	net->q[net->n_q].src = n->pub[sock];
+	net->q[net->n_q].dst = *to;
+	net->q[net->n_q].len = len;
+	memcpy(net->q[net->n_q].buf, buf, len);
+	net->n_q++;
+}
+
+static void cb_state(void *user, enum ice_state st)
+{
+	struct node *n = user;
+
+	ck_assert(n->n_states < MAX_STATES);
+	n->state_t[n->n_states] = n->net->now;
+	n->states[n->n_states++] = st;
+}
+
+static void cb_selected(void *user, const struct ice_pair_info *p)
+{
+	struct node *n = user;
+
+	ck_assert(n->n_sel < MAX_SEL);
+	ck_assert_ptr_eq(ice_agent_selected(n->ag), p);
+	n->sel_t[n->n_sel] = n->net->now;
+	n->sel[n->n_sel++] = *p;
+}
+
+static void cb_note(void *user, const struct ice_note *note)
+{
+	struct node *n = user;
+	struct note_rec *r;
+
+	n->notes = realloc(n->notes, (n->n_notes + 1) * sizeof(*n->notes));
+	r = &n->notes[n->n_notes++];
+	r->t = n->net->now;
+	r->n = *note;
+	snprintf(r->text, sizeof(r->text), "%s", note->text ? note->text : "");
+	r->n.text = NULL;
+}
+
+static void node_init(struct node *n, struct net *net, const struct ice_config *cfg)
+{
+	struct ice_callbacks cb = { n, cb_send, cb_state, cb_selected, cb_note };
+	struct icl_err err;
+
+	memset(n, 0, sizeof(*n));
+	n->net = net;
+	n->idx = (int)net->n_nodes;
+	n->lite = cfg->lite;
+	net->nodes[net->n_nodes++] = n;
+	n->ag = ice_agent_new(cfg, &cb, &err);
+	ck_assert_msg(n->ag != NULL, "%s", err.msg);
+}
+
+/* Host candidates at these addresses, local preferences per RFC 8421. */
+static void node_hosts(struct node *n, const char *const *addrs, size_t count)
+{
+	uint16_t pref[NODE_SOCKS];
+	struct icl_err err;
+
+	ck_assert(count <= NODE_SOCKS);
+	for (size_t i = 0; i < count; i++) {
+		char ip[64];
+		unsigned port;
+
+		ck_assert(sscanf(addrs[i], "%63[^ ] %u", ip, &port) == 2);
+		n->addr[i] = n->pub[i] = A(ip, port);
+	}
+	n->n_socks = count;
+	cand_local_prefs(n->addr, count, pref);
+	for (size_t i = 0; i < count; i++)
+		ck_assert_msg(ice_agent_add_host(n->ag, (int)i, &n->addr[i], pref[i], &err) == 0,
+			      "%s", err.msg);
+}
+
+static void node_free(struct node *n)
+{
+	ice_agent_free(n->ag);
+	free(n->sent);
+	free(n->notes);
+}
+
+static void net_free(struct net *net)
+{
+	for (size_t i = 0; i < net->n_nodes; i++)
+		node_free(net->nodes[i]);
+	free(net->q);
+}
+
+/* Signal `from`'s description to `to`. */
+static void signal_to(struct node *to, struct node *from, const char *pwd_override)
+{
+	const struct cand *c;
+	size_t n = ice_agent_local_cands(from->ag, &c);
+	struct icl_err err;
+	uint64_t now = to->net->now;
+
+	ck_assert(ice_agent_set_remote(to->ag, ice_agent_ufrag(from->ag),
+				       pwd_override ? pwd_override : ice_agent_pwd(from->ag),
+				       from->lite, now, &err) == 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(ice_agent_add_remote(to->ag, &c[i], now, &err) == 0, "%s", err.msg);
+	ice_agent_end_of_candidates(to->ag, now);
+}
+
+static void deliver(struct net *net, const struct dgram *d)
+{
+	for (size_t i = 0; i < net->n_nodes; i++) {
+		struct node *n = net->nodes[i];
+
+		for (size_t s = 0; s < n->n_socks; s++)
+			if (stun_addr_equal(&n->pub[s], &d->dst)) {
+				ck_assert(ice_agent_recv(n->ag, net->now, (int)s, &d->src, d->buf,
+							 d->len));
+				return;
+			}
+	}
+}
+
+/* Deliver what is due, oldest first; deliveries may queue more. */
+static void deliver_due(struct net *net)
+{
+	for (;;) {
+		size_t best = net->n_q;
+		struct dgram d;
+
+		for (size_t i = 0; i < net->n_q; i++)
+			if (net->q[i].at <= net->now && (best == net->n_q || net->q[i].at < net->q[best].at))
+				best = i;
+		if (best == net->n_q)
+			return;
+		d = net->q[best];
+		memmove(&net->q[best], &net->q[best + 1], (net->n_q - best - 1) * sizeof(*net->q));
+		net->n_q--;
+		deliver(net, &d);
+	}
+}
+
+static uint64_t next_event(const struct net *net)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (size_t i = 0; i < net->n_nodes; i++) {
+		uint64_t d = ice_agent_deadline(net->nodes[i]->ag);
+
+		t = d < t ? d : t;
+	}
+	for (size_t i = 0; i < net->n_q; i++)
+		t = net->q[i].at < t ? net->q[i].at : t;
+	return t;
+}
+
+/* Step the clock from event to event up to `end`.  An agent whose
+ * deadline stays in the past after its tick is a busy loop. */
+static void run_until(struct net *net, uint64_t end)
+{
+	unsigned same = 0;
+
+	for (;;) {
+		uint64_t t = next_event(net);
+
+		if (t > end) {
+			net->now = end;
+			return;
+		}
+		if (t < net->now)
+			t = net->now;
+		same = t == net->now ? same + 1 : 0;
+		ck_assert_msg(same < 1000, "busy loop at %llu ms", (unsigned long long)t);
+		net->now = t;
+		deliver_due(net);
+		for (size_t i = 0; i < net->n_nodes; i++)
+			if (ice_agent_deadline(net->nodes[i]->ag) <= t)
+				ice_agent_tick(net->nodes[i]->ag, t);
+	}
+}
+
+static void inject(struct node *n, int sock, const union stun_addr *from, const uint8_t *buf,
+		   size_t len)
+{
+	ck_assert(ice_agent_recv(n->ag, n->net->now, sock, from, buf, len));
+}
+
+/* ---- Hand-made STUN -------------------------------------------------- */
+
+struct hreq {
+	const char *user;      /* NULL: no USERNAME */
+	const char *key;       /* NULL: no MESSAGE-INTEGRITY */
+	bool no_fp;
+	uint32_t prio;         /* 0: no PRIORITY */
+	enum { R_NONE, R_CONTROLLING, R_CONTROLLED } role;
+	uint64_t tb;
+	bool use_cand;
+	uint16_t unknown;      /* an unknown comprehension-required attribute */
+};
+
+static size_t mk_req(uint8_t *buf, const struct hreq *h)
+{
+	uint8_t txid[STUN_TXID_SIZE];
+	struct stun_writer w;
+	int len;
+
+	ck_assert(stun_random_txid(txid) == 0);
+	stun_writer_init(&w, buf, MSG_MAX, STUN_BINDING, STUN_REQUEST, txid);
+	if (h->user)
+		stun_put_str(&w, STUN_A_USERNAME, h->user);
+	if (h->prio)
+		stun_put_u32(&w, STUN_A_PRIORITY, h->prio);
+	if (h->role != R_NONE)
+		stun_put_u64(&w, h->role == R_CONTROLLING ? STUN_A_ICE_CONTROLLING
+							  : STUN_A_ICE_CONTROLLED, h->tb);
+	if (h->use_cand)
+		stun_put_flag(&w, STUN_A_USE_CANDIDATE);
+	if (h->unknown)
+		stun_put_u32(&w, h->unknown, 0);
+	if (h->key)
+		stun_put_integrity(&w, (const uint8_t *)h->key, strlen(h->key));
+	if (!h->no_fp)
+		stun_put_fingerprint(&w);
+	len = stun_writer_end(&w);
+	ck_assert_int_gt(len, 0);
+	return (size_t)len;
+}
+
+/* A request to agent `n` as its peer "peer" would send it. */
+static struct hreq good_req(struct node *n, char *user, size_t user_size)
+{
+	struct hreq h = { 0 };
+
+	snprintf(user, user_size, "%s:peer", ice_agent_ufrag(n->ag));
+	h.user = user;
+	h.key = ice_agent_pwd(n->ag);
+	h.prio = 1862270975;
+	h.role = R_CONTROLLING;
+	h.tb = 42;
+	return h;
+}
+
+/* The answer to request `req` (a record of what the agent sent). */
+static size_t mk_resp(uint8_t *buf, const struct sent_rec *req, int code, const char *key,
+		      const union stun_addr *mapped)
+{
+	struct stun_msg m = sent_msg(req);
+	struct stun_writer w;
+	int len;
+
+	stun_writer_init(&w, buf, MSG_MAX, STUN_BINDING, code ? STUN_ERROR : STUN_SUCCESS,
+			 m.txid);
+	if (code)
+		stun_put_error(&w, code, "test");
+	else
+		stun_put_xor_addr(&w, STUN_A_XOR_MAPPED_ADDRESS, mapped);
+	if (key)
+		stun_put_integrity(&w, (const uint8_t *)key, strlen(key));
+	stun_put_fingerprint(&w);
+	len = stun_writer_end(&w);
+	ck_assert_int_gt(len, 0);
+	return (size_t)len;
+}
+
+/* ---- Queries on the records ----------------------------------------- */
+
+static size_t count_requests(const struct node *n, bool use_cand_only)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->n_sent; i++)
+		if (is_request(&n->sent[i]) && (!use_cand_only || has_use_cand(&n->sent[i])))
+			k++;
+	return k;
+}
+
+static const struct sent_rec *last_sent(const struct node *n)
+{
+	ck_assert_uint_gt(n->n_sent, 0);
+	return &n->sent[n->n_sent - 1];
+}
+
+static const struct note_rec *find_note(const struct node *n, enum ice_note_kind k, size_t nth)
+{
+	for (size_t i = 0; i < n->n_notes; i++)
+		if (n->notes[i].n.kind == k && nth-- == 0)
+			return &n->notes[i];
+	return NULL;
+}
+
+static bool went_through(const struct node *n, enum ice_state st)
+{
+	for (size_t i = 0; i < n->n_states; i++)
+		if (n->states[i] == st)
+			return true;
+	return false;
+}
+
+static bool same_5tuple(const struct ice_pair_info *a, const struct ice_pair_info *b)
+{
+	return stun_addr_equal(&a->local, &b->remote) && stun_addr_equal(&a->remote, &b->local);
+}
+
+static struct ice_config full_cfg(enum ice_role role, uint64_t tb)
+{
+	struct ice_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.role = role;
+	c.tiebreaker = tb;
+	return c;
+}
+
+static struct ice_config lite_cfg(void)
+{
+	struct ice_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.lite = true;
+	c.role = ICE_CONTROLLED;
+	return c;
+}
+
+static const char *const client_ds[] = { "2001:db8:c::1 5000", "198.51.100.2 5001" };
+static const char *const server_ds[] = { "2001:db8:5::1 3478", "203.0.113.10 3478" };
+
+/* ---- Pairing --------------------------------------------------------- */
+
+static struct cand rcand(const char *fnd, enum cand_type t, uint32_t prio, const char *ip,
+			 unsigned port)
+{
+	struct cand c;
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.foundation, sizeof(c.foundation), "%s", fnd);
+	c.type = t;
+	c.component = 1;
+	c.priority = prio;
+	c.addr = A(ip, port);
+	return c;
+}
+
+static void add_remote(struct node *n, struct cand c)
+{
+	struct icl_err err;
+
+	ck_assert_msg(ice_agent_add_remote(n->ag, &c, n->net->now, &err) == 0, "%s", err.msg);
+}
+
+static void set_remote(struct node *n, bool lite)
+{
+	struct icl_err err;
+
+	ck_assert(ice_agent_set_remote(n->ag, "peer", "peer-password-0123456789", lite,
+				       n->net->now, &err) == 0);
+}
+
+static const uint32_t HOST_V6 = 2130706431u;   /* 126, 65535, component 1 */
+static const uint32_t HOST_V4 = 2130706175u;   /* 126, 65534 */
+static const uint32_t SRFLX = 1694498815u;     /* 100, 65535 */
+
+/* Pairs: same family only, one per (base, remote address) keeping the
+ * better, highest priority first, each foundation's best one waiting. */
+START_TEST(test_pairs_pruned_and_sorted)
+{
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLING, 1);
+	struct ice_pair_view v[8];
+	bool srflx_first = _i == 1;
+
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, client_ds, 2);
+	set_remote(&c, false);
+	if (srflx_first)
+		add_remote(&c, rcand("s", CAND_SRFLX, SRFLX, "203.0.113.10", 3478));
+	add_remote(&c, rcand("4", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	if (!srflx_first)
+		add_remote(&c, rcand("s", CAND_SRFLX, SRFLX, "203.0.113.10", 3478));
+	add_remote(&c, rcand("9", CAND_SRFLX, SRFLX, "203.0.113.99", 4000));
+	add_remote(&c, rcand("6", CAND_HOST, HOST_V6, "2001:db8:5::1", 3478));
+
+	ck_assert_uint_eq(ice_agent_pairs(c.ag, v, 8), 3);
+	ck_assert(addr_is(&v[0].info.local, "2001:db8:c::1", 5000));
+	ck_assert(addr_is(&v[0].info.remote, "2001:db8:5::1", 3478));
+	ck_assert_uint_eq(v[0].info.priority, cand_pair_priority(HOST_V6, HOST_V6));
+	ck_assert(addr_is(&v[1].info.local, "198.51.100.2", 5001));
+	ck_assert(addr_is(&v[1].info.remote, "203.0.113.10", 3478));
+	ck_assert_int_eq(v[1].info.remote_type, CAND_HOST);
+	ck_assert_uint_eq(v[1].info.priority, cand_pair_priority(HOST_V4, HOST_V4));
+	ck_assert(addr_is(&v[2].info.remote, "203.0.113.99", 4000));
+	ck_assert_uint_eq(v[2].info.priority, cand_pair_priority(HOST_V4, SRFLX));
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(v[i].state, ICE_PAIR_WAITING);
+		ck_assert(v[i].in_check_list && !v[i].valid);
+	}
+	net_free(&net);
+}
+END_TEST
+
+/* 6.1.2.6 and 7.2.5.3.3: of two pairs with one foundation the better one
+ * waits; the other thaws when it succeeds, not before. */
+START_TEST(test_frozen_until_foundation_succeeds)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 1);
+	struct ice_pair_view v[4];
+	uint8_t buf[MSG_MAX];
+	union stun_addr mapped = A("198.51.100.2", 5001);
+
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, one, 1);
+	set_remote(&c, false);
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4 - 1, "203.0.113.10", 3479));
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	ck_assert_uint_eq(ice_agent_pairs(c.ag, v, 4), 2);
+	ck_assert(addr_is(&v[0].info.remote, "203.0.113.10", 3478));
+	ck_assert_int_eq(v[0].state, ICE_PAIR_WAITING);
+	ck_assert_int_eq(v[1].state, ICE_PAIR_FROZEN);
+
+	run_until(&net, 1000);
+	for (size_t i = 0; i < c.n_sent; i++)
+		ck_assert(addr_is(&c.sent[i].to, "203.0.113.10", 3478));
+	ice_agent_pairs(c.ag, v, 4);
+	ck_assert_int_eq(v[1].state, ICE_PAIR_FROZEN);
+
+	inject(&c, 0, &c.sent[0].to, buf,
+	       mk_resp(buf, &c.sent[0], 0, "peer-password-0123456789", &mapped));
+	ice_agent_pairs(c.ag, v, 4);
+	ck_assert_int_eq(v[0].state, ICE_PAIR_SUCCEEDED);
+	ck_assert_int_eq(v[1].state, ICE_PAIR_WAITING);
+	run_until(&net, 1100);
+	ck_assert(addr_is(&last_sent(&c)->to, "203.0.113.10", 3479));
+	net_free(&net);
+}
+END_TEST
+
+/* ---- Timing ---------------------------------------------------------- */
+
+/* The first sends of distinct transactions, in order. */
+static size_t new_check_times(const struct node *n, uint64_t *t, size_t max)
+{
+	uint8_t seen[16][STUN_TXID_SIZE];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->n_sent && k < max && k < 16; i++) {
+		struct stun_msg m = sent_msg(&n->sent[i]);
+		bool old = false;
+
+		for (size_t j = 0; j < k && !old; j++)
+			old = memcmp(seen[j], m.txid, STUN_TXID_SIZE) == 0;
+		if (m.cls != STUN_REQUEST || old)
+			continue;
+		memcpy(seen[k], m.txid, STUN_TXID_SIZE);
+		t[k++] = n->sent[i].t;
+	}
+	return k;
+}
+
+/* 6.1.4.2: one new check per Ta, none sooner. */
+START_TEST(test_ta_pacing)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	static const char *const ips[] = { "203.0.113.10", "203.0.113.11", "203.0.113.12",
+					   "203.0.113.13" };
+	unsigned ta = _i == 0 ? ICE_TA_DEFAULT_MS : 20;
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLING, 1);
+	uint64_t t[8];
+
+	cfg.ta_ms = _i == 0 ? 0 : 20;
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, one, 1);
+	net.now = 1000;
+	set_remote(&c, false);
+	for (int i = 0; i < 4; i++) {
+		char f[4] = { (char)('a' + i), 0 };
+
+		add_remote(&c, rcand(f, CAND_HOST, HOST_V4 - (uint32_t)i, ips[i], 3478));
+	}
+	ck_assert_uint_eq(ice_agent_deadline(c.ag), 1000);
+	run_until(&net, 1400);
+	ck_assert_uint_eq(new_check_times(&c, t, 8), 4);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(t[i], 1000 + (uint64_t)i * ta);
+	/* Highest priority first. */
+	ck_assert(addr_is(&c.sent[0].to, "203.0.113.10", 3478));
+	net_free(&net);
+}
+END_TEST
+
+/* RFC 8489 6.2.1 through stun_tx: 0, RTO, 3 RTO, ... then failed Rm*RTO
+ * after the last send; with end-of-candidates the agent fails. */
+START_TEST(test_retransmit_then_fail)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	static const uint64_t rfc[] = { 0, 500, 1500, 3500, 7500, 15500, 31500 };
+	static const uint64_t fast[] = { 0, 100, 300 };
+	const uint64_t *want = _i == 0 ? rfc : fast;
+	size_t n_want = _i == 0 ? 7 : 3;
+	uint64_t fail_at = _i == 0 ? 39500 : 700;
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLING, 1);
+	const struct note_rec *f;
+
+	if (_i == 1) {
+		cfg.rto_ms = 100;
+		cfg.rc = 3;
+		cfg.rm = 4;
+	}
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, one, 1);
+	set_remote(&c, false);
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	ice_agent_end_of_candidates(c.ag, 0);
+	run_until(&net, 100000);
+
+	ck_assert_uint_eq(c.n_sent, n_want);
+	for (size_t i = 0; i < n_want; i++) {
+		ck_assert_uint_eq(c.sent[i].t, want[i]);
+		ck_assert(memcmp(sent_msg(&c.sent[i]).txid, sent_msg(&c.sent[0]).txid,
+				 STUN_TXID_SIZE) == 0);
+	}
+	f = find_note(&c, ICE_NOTE_CHECK_FAILED, 0);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(f->t, fail_at);
+	ck_assert_int_eq(f->n.code, 0);
+	ck_assert_str_eq(f->text, "timeout");
+	ck_assert_int_eq(ice_agent_state(c.ag), ICE_FAILED);
+	ck_assert_uint_eq(c.n_states, 2);
+	ck_assert_int_eq(c.states[0], ICE_CHECKING);
+	ck_assert_uint_eq(c.state_t[1], fail_at);
+	ck_assert_uint_eq(ice_agent_deadline(c.ag), UINT64_MAX);
+	ck_assert_ptr_null(ice_agent_selected(c.ag));
+	net_free(&net);
+}
+END_TEST
+
+START_TEST(test_idle_deadlines)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	struct net net = { 0 };
+	struct node c, l;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLING, 1), lc = lite_cfg();
+
+	node_init(&c, &net, &cfg);
+	node_init(&l, &net, &lc);
+	node_hosts(&c, one, 1);
+	ck_assert_uint_eq(ice_agent_deadline(c.ag), UINT64_MAX);
+	set_remote(&c, false);   /* no candidate yet: nothing to do */
+	ck_assert_uint_eq(ice_agent_deadline(c.ag), UINT64_MAX);
+	ck_assert_uint_eq(ice_agent_deadline(l.ag), UINT64_MAX);
+	ck_assert_int_eq(ice_agent_state(c.ag), ICE_NEW);
+	ck_assert_int_eq(ice_agent_role(l.ag), ICE_CONTROLLED);
+	net_free(&net);
+}
+END_TEST
+
+/* ---- Responses to our checks ---------------------------------------- */
+
+/* 7.2.5.2.1: a response from elsewhere, or onto another socket, fails
+ * the pair; the right one succeeds. */
+START_TEST(test_symmetric_response_required)
+{
+	static const char *const two[] = { "198.51.100.2 5001", "198.51.100.3 5002" };
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 1);
+	struct ice_pair_view v[4];
+	union stun_addr other = A("203.0.113.11", 3478);
+	const struct sent_rec *req;
+	const struct note_rec *f;
+	uint8_t buf[MSG_MAX];
+	size_t len;
+
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, two, 2);
+	set_remote(&c, false);
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	run_until(&net, 0);
+	req = last_sent(&c);
+	len = mk_resp(buf, req, 0, "peer-password-0123456789", &c.addr[req->sock]);
+	if (_i == 0)
+		inject(&c, req->sock, &other, buf, len);          /* wrong source */
+	else
+		inject(&c, 1 - req->sock, &req->to, buf, len);    /* wrong socket */
+	f = find_note(&c, ICE_NOTE_CHECK_FAILED, 0);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->text, "non-symmetric response");
+	ice_agent_pairs(c.ag, v, 4);
+	ck_assert_int_eq(v[0].state, ICE_PAIR_FAILED);
+	ck_assert_ptr_null(find_note(&c, ICE_NOTE_CHECK_SUCCEEDED, 0));
+
+	/* The other pair's check, answered properly. */
+	run_until(&net, 50);
+	req = last_sent(&c);
+	ck_assert_uint_eq(req->t, 50);
+	len = mk_resp(buf, req, 0, "peer-password-0123456789", &c.addr[req->sock]);
+	inject(&c, req->sock, &req->to, buf, len);
+	ck_assert_ptr_nonnull(find_note(&c, ICE_NOTE_CHECK_SUCCEEDED, 0));
+	ice_agent_pairs(c.ag, v, 4);
+	ck_assert(v[0].state == ICE_PAIR_SUCCEEDED || v[1].state == ICE_PAIR_SUCCEEDED);
+	net_free(&net);
+}
+END_TEST
+
+/* A success response signed with another password is not an answer. */
+START_TEST(test_unsigned_success_ignored)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 1);
+	const struct sent_rec *req;
+	uint8_t buf[MSG_MAX];
+
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, one, 1);
+	set_remote(&c, false);
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	run_until(&net, 0);
+	req = last_sent(&c);
+	inject(&c, 0, &req->to, buf, mk_resp(buf, req, 0, "not-the-password-at-all", &c.addr[0]));
+	inject(&c, 0, &req->to, buf, mk_resp(buf, req, 0, NULL, &c.addr[0]));
+	ck_assert_uint_eq(c.n_notes, 0);
+	/* Still retransmitting: the transaction is alive. */
+	run_until(&net, 600);
+	ck_assert_uint_eq(c.n_sent, 2);
+	net_free(&net);
+}
+END_TEST
+
+/* Our requests: 7.2.2 content. */
+START_TEST(test_request_contents)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLING, 0x1122334455667788ull);
+	struct stun_msg m;
+	char user[64];
+	struct icl_err err;
+
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, one, 1);
+	set_remote(&c, false);
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	run_until(&net, 0);
+	m = sent_msg(last_sent(&c));
+	ck_assert_int_eq(m.cls, STUN_REQUEST);
+	stun_str_copy(m.username, user, sizeof(user));
+	ck_assert_str_eq(user + 5, ice_agent_ufrag(c.ag));
+	ck_assert(strncmp(user, "peer:", 5) == 0);
+	ck_assert(m.has & STUN_HAS_PRIORITY);
+	ck_assert_uint_eq(m.priority, cand_priority(CAND_PRFLX, 65535, 1));
+	ck_assert(m.has & STUN_HAS_CONTROLLING);
+	ck_assert(!(m.has & STUN_HAS_CONTROLLED));
+	ck_assert_uint_eq(m.tiebreaker, 0x1122334455667788ull);
+	ck_assert(!(m.has & STUN_HAS_USE_CANDIDATE));
+	ck_assert(m.has & STUN_HAS_FINGERPRINT);
+	ck_assert_int_eq(stun_check_integrity(&m, (const uint8_t *)"peer-password-0123456789",
+					      24, &err), 0);
+	net_free(&net);
+}
+END_TEST
+
+/* ---- Full against lite ----------------------------------------------- */
+
+struct duo {
+	struct net net;
+	struct node c, s;
+};
+
+/* A full controlling client and a lite server, both dual-stack. */
+static void full_vs_lite(struct duo *d, enum ice_nomination nom, bool drop_v6_to_client)
+{
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 7), sc = lite_cfg();
+
+	memset(d, 0, sizeof(*d));
+	cc.nomination = nom;
+	node_init(&d->c, &d->net, &cc);
+	node_init(&d->s, &d->net, &sc);
+	node_hosts(&d->c, client_ds, 2);
+	node_hosts(&d->s, server_ds, 2);
+	if (drop_v6_to_client)
+		d->net.drops[d->net.n_drops++] = (struct drop_rule){ d->s.idx, AF_INET6 };
+	signal_to(&d->s, &d->c, NULL);
+	signal_to(&d->c, &d->s, NULL);
+	run_until(&d->net, 60000);
+}
+
+static const struct sent_rec *only_use_cand(const struct node *n)
+{
+	const struct sent_rec *u = NULL;
+
+	ck_assert_uint_eq(count_requests(n, true), 1);
+	for (size_t i = 0; i < n->n_sent; i++)
+		if (has_use_cand(&n->sent[i]))
+			u = &n->sent[i];
+	return u;
+}
+
+/* Regular nomination: one USE-CANDIDATE, on the best valid pair (v6 when
+ * both work), and both ends agree. */
+START_TEST(test_regular_nomination_vs_lite)
+{
+	struct duo d;
+	const struct sent_rec *u;
+
+	full_vs_lite(&d, ICE_NOMINATE_REGULAR, false);
+	u = only_use_cand(&d.c);
+	ck_assert(addr_is(&u->to, "2001:db8:5::1", 3478));
+	ck_assert_uint_eq(d.c.n_sel, 1);
+	ck_assert_uint_eq(d.s.n_sel, 1);
+	ck_assert(same_5tuple(&d.c.sel[0], &d.s.sel[0]));
+	ck_assert_int_eq(d.c.sel[0].local.sa.sa_family, AF_INET6);
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_COMPLETED);
+	/* Lite: new -> checking -> completed. */
+	ck_assert_uint_eq(d.s.n_states, 2);
+	ck_assert_int_eq(d.s.states[0], ICE_CHECKING);
+	ck_assert_int_eq(d.s.states[1], ICE_COMPLETED);
+	ck_assert_uint_eq(count_requests(&d.s, false), 0);
+	ck_assert_ptr_nonnull(find_note(&d.c, ICE_NOTE_NOMINATING, 0));
+	net_free(&d.net);
+}
+END_TEST
+
+/* Asked for aggressive nomination against a lite peer: regular, noted.
+ * With the one-way v6 path, aggressive checks would nominate the dead v6
+ * pair at the lite server (which cannot check it) as well as v4. */
+START_TEST(test_no_aggressive_vs_lite)
+{
+	struct duo d;
+	const struct note_rec *n;
+
+	full_vs_lite(&d, ICE_NOMINATE_AGGRESSIVE, true);
+	n = find_note(&d.c, ICE_NOTE_NOMINATING, 0);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_nonnull(strstr(n->text, "lite"));
+	only_use_cand(&d.c);
+	for (size_t i = 0; i < d.s.n_sel; i++)
+		ck_assert_int_eq(d.s.sel[i].local.sa.sa_family, AF_INET);
+	ck_assert(same_5tuple(&d.c.sel[0], &d.s.sel[d.s.n_sel - 1]));
+	net_free(&d.net);
+}
+END_TEST
+
+/* 8.1.1 / spec item 7: the nomination check fails, so does the check
+ * list; there is no second nomination. */
+START_TEST(test_nomination_failure_fails)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(ICE_CONTROLLING, 1);
+	const struct sent_rec *req;
+	uint8_t buf[MSG_MAX];
+
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, one, 1);
+	set_remote(&c, true);
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	add_remote(&c, rcand("2", CAND_HOST, HOST_V4 - 1, "203.0.113.11", 3478));
+	run_until(&net, 0);
+	req = last_sent(&c);
+	inject(&c, 0, &req->to, buf,
+	       mk_resp(buf, req, 0, "peer-password-0123456789", &c.addr[0]));
+	run_until(&net, ICE_TA_DEFAULT_MS);
+	req = last_sent(&c);
+	ck_assert(has_use_cand(req));
+	ck_assert(addr_is(&req->to, "203.0.113.10", 3478));
+	if (_i == 0)
+		inject(&c, 0, &req->to, buf, mk_resp(buf, req, 500, "peer-password-0123456789",
+						     NULL));
+	run_until(&net, 60000);
+	ck_assert_int_eq(ice_agent_state(c.ag), ICE_FAILED);
+	ck_assert_ptr_null(ice_agent_selected(c.ag));
+	ck_assert_uint_eq(count_requests(&c, true), _i == 0 ? 1 : 7);
+	net_free(&net);
+}
+END_TEST
+
+/* The headline case: IPv6 from the server to the client is dropped.  The
+ * client must not wait for the dead v6 pair beyond nominate_after_ms, and
+ * both ends select the same IPv4 5-tuple; the lite server never selects
+ * a v6 pair. */
+START_TEST(test_headline_one_way_v6)
+{
+	struct duo d;
+	const struct sent_rec *u;
+	const struct note_rec *ok;
+
+	full_vs_lite(&d, ICE_NOMINATE_REGULAR, true);
+	ok = find_note(&d.c, ICE_NOTE_CHECK_SUCCEEDED, 0);
+	ck_assert_ptr_nonnull(ok);
+	ck_assert_int_eq(ok->n.remote.sa.sa_family, AF_INET);
+	u = only_use_cand(&d.c);
+	ck_assert(addr_is(&u->to, "203.0.113.10", 3478));
+	ck_assert_uint_ge(u->t, ok->t + ICE_NOMINATE_AFTER_MS);
+	ck_assert_uint_le(u->t, ok->t + ICE_NOMINATE_AFTER_MS + ICE_TA_DEFAULT_MS);
+
+	ck_assert_uint_eq(d.c.n_sel, 1);
+	ck_assert_uint_ge(d.s.n_sel, 1);
+	for (size_t i = 0; i < d.s.n_sel; i++)
+		ck_assert_int_eq(d.s.sel[i].local.sa.sa_family, AF_INET);
+	ck_assert(same_5tuple(&d.c.sel[0], &d.s.sel[d.s.n_sel - 1]));
+	ck_assert(addr_is(&d.c.sel[0].local, "198.51.100.2", 5001));
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_uint_le(d.c.state_t[d.c.n_states - 1], 2000);
+	ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_COMPLETED);
+	ck_assert_uint_eq(count_requests(&d.s, false), 0);
+	net_free(&d.net);
+}
+END_TEST
+
+/* The client was given the wrong password: every check gets a 401 and
+ * nothing is ever selected. */
+START_TEST(test_wrong_remote_password)
+{
+	struct net net = { 0 };
+	struct node c, s;
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 7), sc = lite_cfg();
+	const struct note_rec *f;
+
+	node_init(&c, &net, &cc);
+	node_init(&s, &net, &sc);
+	node_hosts(&c, client_ds, 2);
+	node_hosts(&s, server_ds, 2);
+	signal_to(&s, &c, NULL);
+	signal_to(&c, &s, "wrong-password-wrong-password");
+	run_until(&net, 60000);
+	ck_assert_uint_eq(c.n_sel + s.n_sel, 0);
+	f = find_note(&c, ICE_NOTE_CHECK_FAILED, 0);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->n.code, 401);
+	ck_assert_ptr_nonnull(find_note(&c, ICE_NOTE_CHECK_FAILED, 1));
+	ck_assert_ptr_null(find_note(&c, ICE_NOTE_CHECK_SUCCEEDED, 0));
+	ck_assert_int_eq(ice_agent_state(c.ag), ICE_FAILED);
+	ck_assert_int_eq(find_note(&s, ICE_NOTE_REQUEST_ANSWERED, 0)->n.code, 401);
+	ck_assert_int_ne(ice_agent_state(s.ag), ICE_COMPLETED);
+	net_free(&net);
+}
+END_TEST
+
+/* ---- Full against full ----------------------------------------------- */
+
+static void full_vs_full(struct duo *d, struct ice_config *cc, struct ice_config *sc)
+{
+	memset(d, 0, sizeof(*d));
+	node_init(&d->c, &d->net, cc);
+	node_init(&d->s, &d->net, sc);
+	node_hosts(&d->c, client_ds, 2);
+	node_hosts(&d->s, server_ds, 2);
+	signal_to(&d->s, &d->c, NULL);
+	signal_to(&d->c, &d->s, NULL);
+	run_until(&d->net, 60000);
+}
+
+/* Aggressive: USE-CANDIDATE on every check of the controlling agent;
+ * both select the best pair. */
+START_TEST(test_aggressive_full_vs_full)
+{
+	struct duo d;
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 9), sc = full_cfg(ICE_CONTROLLED, 3);
+
+	cc.nomination = ICE_NOMINATE_AGGRESSIVE;
+	full_vs_full(&d, &cc, &sc);
+	ck_assert_uint_gt(count_requests(&d.c, false), 0);
+	ck_assert_uint_eq(count_requests(&d.c, true), count_requests(&d.c, false));
+	ck_assert_uint_eq(count_requests(&d.s, true), 0);
+	ck_assert_uint_ge(d.c.n_sel, 1);
+	ck_assert_uint_ge(d.s.n_sel, 1);
+	ck_assert(same_5tuple(&d.c.sel[d.c.n_sel - 1], &d.s.sel[d.s.n_sel - 1]));
+	ck_assert_int_eq(d.c.sel[d.c.n_sel - 1].local.sa.sa_family, AF_INET6);
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_COMPLETED);
+	net_free(&d.net);
+}
+END_TEST
+
+/* Aggressive with a dead better path: the working pair is used at once
+ * (connected) while the better one is still tried; completed when that
+ * one times out. */
+START_TEST(test_aggressive_connected_then_completed)
+{
+	struct duo d;
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 9), sc = full_cfg(ICE_CONTROLLED, 3);
+
+	cc.nomination = ICE_NOMINATE_AGGRESSIVE;
+	memset(&d, 0, sizeof(d));
+	node_init(&d.c, &d.net, &cc);
+	node_init(&d.s, &d.net, &sc);
+	node_hosts(&d.c, client_ds, 2);
+	node_hosts(&d.s, server_ds, 2);
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.c.idx, AF_INET6 };
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.s.idx, AF_INET6 };
+	signal_to(&d.s, &d.c, NULL);
+	signal_to(&d.c, &d.s, NULL);
+	run_until(&d.net, 60000);
+	ck_assert(went_through(&d.c, ICE_CONNECTED));
+	ck_assert_uint_lt(d.c.sel_t[0], 200);
+	ck_assert_int_eq(d.c.sel[d.c.n_sel - 1].local.sa.sa_family, AF_INET);
+	ck_assert(same_5tuple(&d.c.sel[d.c.n_sel - 1], &d.s.sel[d.s.n_sel - 1]));
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_uint_ge(d.c.state_t[d.c.n_states - 1], 39500);
+	net_free(&d.net);
+}
+END_TEST
+
+/* Regular between two full agents, the controlled one checks too. */
+START_TEST(test_regular_full_vs_full)
+{
+	struct duo d;
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 9), sc = full_cfg(ICE_CONTROLLED, 3);
+
+	full_vs_full(&d, &cc, &sc);
+	only_use_cand(&d.c);
+	ck_assert_uint_gt(count_requests(&d.s, false), 0);
+	ck_assert_uint_eq(count_requests(&d.s, true), 0);
+	ck_assert_uint_eq(d.c.n_sel, 1);
+	ck_assert_uint_eq(d.s.n_sel, 1);
+	ck_assert(same_5tuple(&d.c.sel[0], &d.s.sel[0]));
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_COMPLETED);
+	net_free(&d.net);
+}
+END_TEST
+
+/* Both think they control: the lower tiebreaker becomes controlled (it
+ * sees both the peer's request and a 487), and they still agree. */
+START_TEST(test_both_controlling)
+{
+	struct duo d;
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 1), sc = full_cfg(ICE_CONTROLLING, 2);
+	const struct note_rec *n;
+
+	full_vs_full(&d, &cc, &sc);
+	ck_assert_int_eq(ice_agent_role(d.c.ag), ICE_CONTROLLED);
+	ck_assert_int_eq(ice_agent_role(d.s.ag), ICE_CONTROLLING);
+	n = find_note(&d.c, ICE_NOTE_ROLE_CHANGED, 0);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_str_eq(n->text, "controlled");
+	ck_assert_ptr_null(find_note(&d.c, ICE_NOTE_ROLE_CHANGED, 1));
+	ck_assert_ptr_null(find_note(&d.s, ICE_NOTE_ROLE_CHANGED, 0));
+	ck_assert_uint_eq(count_requests(&d.c, true), 0);
+	only_use_cand(&d.s);
+	ck_assert(same_5tuple(&d.c.sel[d.c.n_sel - 1], &d.s.sel[d.s.n_sel - 1]));
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_COMPLETED);
+	net_free(&d.net);
+}
+END_TEST
+
+/* Peer-reflexive both ways: the client is behind a NAT that maps
+ * 10.0.0.1:5000 to 203.0.113.1:6000 and signals only its host address. */
+START_TEST(test_peer_reflexive)
+{
+	static const char *const priv[] = { "10.0.0.1 5000" };
+	static const char *const pub[] = { "192.0.2.1 3478" };
+	struct net net = { 0 };
+	struct node c, s;
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 9), sc = full_cfg(ICE_CONTROLLED, 3);
+	const struct note_rec *n;
+	struct ice_pair_view v[8];
+	size_t nv;
+	bool saw_valid_only = false;
+
+	node_init(&c, &net, &cc);
+	node_init(&s, &net, &sc);
+	node_hosts(&c, priv, 1);
+	node_hosts(&s, pub, 1);
+	c.pub[0] = A("203.0.113.1", 6000);
+	signal_to(&s, &c, NULL);
+	signal_to(&c, &s, NULL);
+	run_until(&net, 60000);
+
+	n = find_note(&s, ICE_NOTE_PRFLX, 0);
+	ck_assert_ptr_nonnull(n);
+	ck_assert(addr_is(&n->n.remote, "203.0.113.1", 6000));
+	n = find_note(&c, ICE_NOTE_PRFLX, 0);
+	ck_assert_ptr_nonnull(n);
+	ck_assert(addr_is(&n->n.local, "203.0.113.1", 6000));
+
+	ck_assert_uint_eq(c.n_sel, 1);
+	ck_assert_int_eq(c.sel[0].local_type, CAND_PRFLX);
+	ck_assert(addr_is(&c.sel[0].local, "10.0.0.1", 5000));
+	ck_assert(addr_is(&c.sel[0].remote, "192.0.2.1", 3478));
+	ck_assert_uint_eq(s.n_sel, 1);
+	ck_assert_int_eq(s.sel[0].remote_type, CAND_PRFLX);
+	ck_assert(addr_is(&s.sel[0].remote, "203.0.113.1", 6000));
+	nv = ice_agent_pairs(c.ag, v, 8);
+	for (size_t i = 0; i < nv; i++)
+		if (!v[i].in_check_list && v[i].valid && v[i].nominated)
+			saw_valid_only = true;
+	ck_assert(saw_valid_only);
+	ck_assert_int_eq(ice_agent_state(c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(s.ag), ICE_COMPLETED);
+	net_free(&net);
+}
+END_TEST
+
+/* ---- Answering checks ------------------------------------------------ */
+
+struct solo {
+	struct net net;
+	struct node n;
+	union stun_addr peer;
+};
+
+static void solo_init(struct solo *s, const struct ice_config *cfg)
+{
+	static const char *const one[] = { "203.0.113.10 3478" };
+
+	memset(s, 0, sizeof(*s));
+	node_init(&s->n, &s->net, cfg);
+	node_hosts(&s->n, one, 1);
+	s->peer = A("198.51.100.2", 5001);
+}
+
+/* Send a request from `from`; returns the decoded answer (pointing into
+ * the record of what the agent sent). */
+static struct stun_msg ask(struct solo *s, const struct hreq *h, const union stun_addr *from)
+{
+	uint8_t buf[MSG_MAX];
+	size_t before = s->n.n_sent;
+	const struct sent_rec *r;
+
+	inject(&s->n, 0, from, buf, mk_req(buf, h));
+	ck_assert_uint_eq(s->n.n_sent, before + 1);
+	r = last_sent(&s->n);
+	ck_assert_int_eq(r->sock, 0);
+	ck_assert(stun_addr_equal(&r->to, from));
+	return sent_msg(r);
+}
+
+static bool signed_by(const struct stun_msg *m, const char *key)
+{
+	struct icl_err err;
+
+	return stun_check_integrity(m, (const uint8_t *)key, strlen(key), &err) == 0;
+}
+
+static void expect_error(struct solo *s, const struct hreq *h, int code, bool is_signed)
+{
+	struct stun_msg m = ask(s, h, &s->peer);
+	const struct note_rec *n = &s->n.notes[s->n.n_notes - 1];
+
+	ck_assert_int_eq(m.cls, STUN_ERROR);
+	ck_assert_int_eq(m.error_code, code);
+	ck_assert(m.has & STUN_HAS_FINGERPRINT);
+	ck_assert_int_eq((m.has & STUN_HAS_INTEGRITY) != 0, is_signed);
+	if (is_signed)
+		ck_assert(signed_by(&m, ice_agent_pwd(s->n.ag)));
+	ck_assert_int_eq(n->n.kind, ICE_NOTE_REQUEST_ANSWERED);
+	ck_assert_int_eq(n->n.code, code);
+	ck_assert(strlen(n->text) > 0);
+}
+
+/* 400 unsigned or without USERNAME/FINGERPRINT, 401 wrong user or key,
+ * 420 unknown comprehension-required attribute (signed: authenticated). */
+START_TEST(test_error_answers)
+{
+	struct ice_config cfg = _i == 0 ? lite_cfg() : full_cfg(ICE_CONTROLLED, 5);
+	struct solo s;
+	char user[300], bad_user[300];
+	struct hreq h;
+	struct stun_msg m;
+
+	solo_init(&s, &cfg);
+	h = good_req(&s.n, user, sizeof(user));
+	h.key = NULL;
+	expect_error(&s, &h, 400, false);
+	h = good_req(&s.n, user, sizeof(user));
+	h.user = NULL;
+	expect_error(&s, &h, 400, false);
+	h = good_req(&s.n, user, sizeof(user));
+	h.no_fp = true;
+	expect_error(&s, &h, 400, false);
+	h = good_req(&s.n, user, sizeof(user));
+	h.key = "not-the-right-password-x";
+	expect_error(&s, &h, 401, false);
+	h = good_req(&s.n, user, sizeof(user));
+	snprintf(bad_user, sizeof(bad_user), "X%s:peer", ice_agent_ufrag(s.n.ag));
+	h.user = bad_user;
+	expect_error(&s, &h, 401, false);
+	h = good_req(&s.n, user, sizeof(user));
+	h.unknown = 0x0031;
+	expect_error(&s, &h, 420, true);
+	m = sent_msg(last_sent(&s.n));
+	ck_assert(m.has & STUN_HAS_UNKNOWN_ATTRS);
+	ck_assert_uint_eq(m.n_unknown_attrs, 1);
+	ck_assert_uint_eq(m.unknown_attrs[0], 0x0031);
+	ck_assert_ptr_null(ice_agent_selected(s.n.ag));
+	net_free(&s.net);
+}
+END_TEST
+
+/* Garbage is dropped silently; what is not STUN is the caller's. */
+START_TEST(test_garbage_and_non_stun)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char user[300];
+	struct hreq h;
+	uint8_t buf[MSG_MAX];
+	size_t len;
+	static const uint8_t dtls[] = { 22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+					0, 0, 0, 0, 0, 0 };
+
+	solo_init(&s, &cfg);
+	h = good_req(&s.n, user, sizeof(user));
+	len = mk_req(buf, &h);
+	buf[len - 1] ^= 1;   /* FINGERPRINT no longer matches */
+	ck_assert(ice_agent_recv(s.n.ag, 0, 0, &s.peer, buf, len));
+	buf[len - 1] ^= 1;
+	ck_assert(ice_agent_recv(s.n.ag, 0, 0, &s.peer, buf, len - 4));   /* length field lies */
+	ck_assert(!ice_agent_recv(s.n.ag, 0, 0, &s.peer, dtls, sizeof(dtls)));
+	ck_assert_uint_eq(s.n.n_sent, 0);
+	ck_assert_uint_eq(s.n.n_notes, 0);
+	/* And the intact message is answered. */
+	ck_assert(ice_agent_recv(s.n.ag, 0, 0, &s.peer, buf, len));
+	ck_assert_uint_eq(s.n.n_sent, 1);
+	net_free(&s.net);
+}
+END_TEST
+
+/* The success answer: from the receiving socket to the source,
+ * XOR-MAPPED-ADDRESS = source, signed with our password, FINGERPRINT. */
+START_TEST(test_success_answer)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char user[300];
+	struct hreq h;
+	struct stun_msg m;
+	union stun_addr v6peer = A("2001:db8:c::1", 5000);
+
+	solo_init(&s, &cfg);
+	h = good_req(&s.n, user, sizeof(user));
+	m = ask(&s, &h, &s.peer);
+	ck_assert_int_eq(m.cls, STUN_SUCCESS);
+	ck_assert(stun_addr_equal(&m.xor_mapped, &s.peer));
+	ck_assert(m.has & STUN_HAS_FINGERPRINT);
+	ck_assert(signed_by(&m, ice_agent_pwd(s.n.ag)));
+	ck_assert_int_eq(s.n.notes[0].n.code, 0);
+	ck_assert(!s.n.notes[0].n.use_candidate);
+	/* Before any remote description, for any source: still answered. */
+	m = ask(&s, &h, &v6peer);
+	ck_assert(stun_addr_equal(&m.xor_mapped, &v6peer));
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_CHECKING);
+	ck_assert_ptr_null(ice_agent_selected(s.n.ag));
+	net_free(&s.net);
+}
+END_TEST
+
+/* Spec item 3: a lite agent answers ICE-CONTROLLED with 487, whatever
+ * the tiebreakers, and stays controlled. */
+START_TEST(test_lite_487)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char user[300];
+	struct hreq h;
+
+	cfg.tiebreaker = 1;
+	solo_init(&s, &cfg);
+	h = good_req(&s.n, user, sizeof(user));
+	h.role = R_CONTROLLED;
+	h.tb = _i == 0 ? 0 : UINT64_MAX;
+	h.use_cand = true;
+	expect_error(&s, &h, 487, true);
+	ck_assert_int_eq(ice_agent_role(s.n.ag), ICE_CONTROLLED);
+	ck_assert_ptr_null(ice_agent_selected(s.n.ag));
+	net_free(&s.net);
+}
+END_TEST
+
+/* Spec item 8: of several nominated pairs the lite agent uses the best,
+ * in either order; priority with the peer as G, from PRIORITY. */
+START_TEST(test_lite_highest_nominated)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char user[300];
+	struct hreq hi, lo;
+	union stun_addr from_hi = A("198.51.100.2", 5001), from_lo = A("198.51.100.3", 5002);
+	uint32_t local = cand_priority(CAND_HOST, 65535, 1);
+	bool lo_first = _i % 2 == 1;
+	const struct ice_pair_info *sel;
+
+	solo_init(&s, &cfg);
+	if (_i >= 2) {
+		/* Signalled the other way round: PRIORITY still decides. */
+		set_remote(&s.n, false);
+		add_remote(&s.n, rcand("h", CAND_HOST, 1000, "198.51.100.2", 5001));
+		add_remote(&s.n, rcand("l", CAND_HOST, HOST_V6, "198.51.100.3", 5002));
+	}
+	hi = good_req(&s.n, user, sizeof(user));
+	hi.use_cand = true;
+	lo = hi;
+	hi.prio = 1862270975;
+	lo.prio = 1862270719;
+	if (lo_first)
+		ask(&s, &lo, &from_lo);
+	ask(&s, &hi, &from_hi);
+	if (!lo_first)
+		ask(&s, &lo, &from_lo);
+	sel = ice_agent_selected(s.n.ag);
+	ck_assert_ptr_nonnull(sel);
+	ck_assert(stun_addr_equal(&sel->remote, &from_hi));
+	ck_assert(addr_is(&sel->local, "203.0.113.10", 3478));
+	ck_assert_uint_eq(sel->priority, cand_pair_priority(1862270975, local));
+	ck_assert_uint_eq(s.n.n_sel, lo_first ? 2 : 1);
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_COMPLETED);
+	ck_assert_int_eq(s.n.states[0], ICE_CHECKING);
+	ck_assert_uint_eq(s.n.n_states, 2);
+	/* A consent check without USE-CANDIDATE changes nothing. */
+	lo.use_cand = false;
+	ask(&s, &lo, &from_lo);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_hi));
+	net_free(&s.net);
+}
+END_TEST
+
+/* 7.3.1.1 on a full agent: the larger tiebreaker wins.  Case by case:
+ * we control and lose (switch), we control and win (487), we are
+ * controlled and win (switch), we are controlled and lose (487). */
+START_TEST(test_role_conflict_in_request)
+{
+	static const struct {
+		enum ice_role mine;
+		int theirs;         /* R_CONTROLLING or R_CONTROLLED */
+		uint64_t their_tb;
+		int code;
+		enum ice_role after;
+	} t[] = {
+		{ ICE_CONTROLLING, R_CONTROLLING, 200, 0, ICE_CONTROLLED },
+		{ ICE_CONTROLLING, R_CONTROLLING, 50, 487, ICE_CONTROLLING },
+		{ ICE_CONTROLLED, R_CONTROLLED, 50, 0, ICE_CONTROLLING },
+		{ ICE_CONTROLLED, R_CONTROLLED, 200, 487, ICE_CONTROLLED },
+	};
+	struct ice_config cfg = full_cfg(t[_i].mine, 100);
+	struct solo s;
+	char user[300];
+	struct hreq h;
+	struct stun_msg m;
+	const struct note_rec *n;
+
+	solo_init(&s, &cfg);
+	h = good_req(&s.n, user, sizeof(user));
+	h.role = t[_i].theirs;
+	h.tb = t[_i].their_tb;
+	m = ask(&s, &h, &s.peer);
+	ck_assert_int_eq(m.cls, t[_i].code ? STUN_ERROR : STUN_SUCCESS);
+	if (t[_i].code)
+		ck_assert_int_eq(m.error_code, 487);
+	ck_assert(signed_by(&m, ice_agent_pwd(s.n.ag)));
+	ck_assert_int_eq(ice_agent_role(s.n.ag), t[_i].after);
+	n = find_note(&s.n, ICE_NOTE_ROLE_CHANGED, 0);
+	ck_assert_int_eq(n != NULL, t[_i].after != t[_i].mine);
+	net_free(&s.net);
+}
+END_TEST
+
+/* 7.2.5.1: a 487 to our check switches the role and the check goes out
+ * again, claiming the new role. */
+START_TEST(test_role_conflict_487_response)
+{
+	static const char *const one[] = { "198.51.100.2 5001" };
+	struct net net = { 0 };
+	struct node c;
+	struct ice_config cfg = full_cfg(_i == 0 ? ICE_CONTROLLING : ICE_CONTROLLED, 1);
+	const struct sent_rec *req;
+	uint8_t buf[MSG_MAX];
+	struct stun_msg m, again;
+	size_t before;
+
+	node_init(&c, &net, &cfg);
+	node_hosts(&c, one, 1);
+	set_remote(&c, false);
+	add_remote(&c, rcand("1", CAND_HOST, HOST_V4, "203.0.113.10", 3478));
+	run_until(&net, 0);
+	req = last_sent(&c);
+	m = sent_msg(req);
+	ck_assert(m.has & (_i == 0 ? STUN_HAS_CONTROLLING : STUN_HAS_CONTROLLED));
+	inject(&c, 0, &req->to, buf, mk_resp(buf, req, 487, "peer-password-0123456789", NULL));
+	ck_assert_int_eq(ice_agent_role(c.ag), _i == 0 ? ICE_CONTROLLED : ICE_CONTROLLING);
+	ck_assert_ptr_nonnull(find_note(&c, ICE_NOTE_ROLE_CHANGED, 0));
+	before = c.n_sent;
+	run_until(&net, 100);
+	ck_assert_uint_eq(c.n_sent, before + 1);
+	again = sent_msg(last_sent(&c));
+	ck_assert(memcmp(again.txid, m.txid, STUN_TXID_SIZE) != 0);
+	ck_assert(again.has & (_i == 0 ? STUN_HAS_CONTROLLED : STUN_HAS_CONTROLLING));
+	ck_assert_uint_eq(last_sent(&c)->t, ICE_TA_DEFAULT_MS);
+	net_free(&net);
+}
+END_TEST
 
 Suite *ice_suite(void)
 {
-	return suite_create("ice");
+	Suite *s = suite_create("ice");
+	TCase *tc = tcase_create("ice");
+
+	tcase_add_loop_test(tc, test_pairs_pruned_and_sorted, 0, 2);
+	tcase_add_test(tc, test_frozen_until_foundation_succeeds);
+	tcase_add_loop_test(tc, test_ta_pacing, 0, 2);
+	tcase_add_loop_test(tc, test_retransmit_then_fail, 0, 2);
+	tcase_add_test(tc, test_idle_deadlines);
+	tcase_add_loop_test(tc, test_symmetric_response_required, 0, 2);
+	tcase_add_test(tc, test_unsigned_success_ignored);
+	tcase_add_test(tc, test_request_contents);
+	tcase_add_test(tc, test_regular_nomination_vs_lite);
+	tcase_add_test(tc, test_no_aggressive_vs_lite);
+	tcase_add_test(tc, test_headline_one_way_v6);
+	tcase_add_loop_test(tc, test_nomination_failure_fails, 0, 2);
+	tcase_add_test(tc, test_wrong_remote_password);
+	tcase_add_test(tc, test_aggressive_full_vs_full);
+	tcase_add_test(tc, test_aggressive_connected_then_completed);
+	tcase_add_test(tc, test_regular_full_vs_full);
+	tcase_add_test(tc, test_both_controlling);
+	tcase_add_test(tc, test_peer_reflexive);
+	tcase_add_loop_test(tc, test_error_answers, 0, 2);
+	tcase_add_test(tc, test_garbage_and_non_stun);
+	tcase_add_test(tc, test_success_answer);
+	tcase_add_loop_test(tc, test_lite_487, 0, 2);
+	tcase_add_loop_test(tc, test_lite_highest_nominated, 0, 4);
+	tcase_add_loop_test(tc, test_role_conflict_in_request, 0, 4);
+	tcase_add_loop_test(tc, test_role_conflict_487_response, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -1,7 +1,166 @@
-/* Placeholder until the proto tests land (this session). */
+/* Agent protocol: command decoding and event lines. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../agents/proto.h"
 #include "suites.h"
+
+#define FP "sha-256 4F:1A:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD"
+
+static struct proto_cmd cmd;
+static struct icl_err err;
+
+static int parse(const char *line)
+{
+	icl_err_clear(&err);
+	return proto_parse_cmd(line, &cmd, &err);
+}
+
+/* The command is refused and the message contains `what`. */
+static void refused(const char *line, const char *what)
+{
+	ck_assert_int_eq(parse(line), ICL_EINPUT);
+	ck_assert_msg(strstr(err.msg, what), "\"%s\" not in \"%s\"", what, err.msg);
+}
+
+START_TEST(configure_full)
+{
+	ck_assert_int_eq(parse("{\"cmd\":\"configure\",\"id\":7,\"role\":\"controlled\","
+			       "\"nomination\":\"aggressive\",\"dtls\":{\"setup\":\"passive\"},"
+			       "\"families\":[\"ipv6\"],\"ufrag\":\"abcd\",\"pwd\":\"p\","
+			       "\"timers\":{\"ta_ms\":20,\"rto_ms\":600,\"nominate_after_ms\":300}}"), 0);
+	ck_assert_int_eq(cmd.kind, PROTO_CONFIGURE);
+	ck_assert_str_eq(cmd.id, "7");
+	ck_assert(cmd.u.config.role_set);
+	ck_assert_int_eq(cmd.u.config.role, ICE_CONTROLLED);
+	ck_assert_int_eq(cmd.u.config.nomination, ICE_NOMINATE_AGGRESSIVE);
+	ck_assert_int_eq(cmd.u.config.setup, PROTO_SETUP_PASSIVE);
+	ck_assert(!cmd.u.config.ipv4 && cmd.u.config.ipv6);
+	ck_assert_str_eq(cmd.u.config.ufrag, "abcd");
+	ck_assert_uint_eq(cmd.u.config.ta_ms, 20);
+	ck_assert_uint_eq(cmd.u.config.rto_ms, 600);
+	ck_assert_uint_eq(cmd.u.config.nominate_after_ms, 300);
+}
+END_TEST
+
+START_TEST(configure_defaults)
+{
+	ck_assert_int_eq(parse("{\"cmd\":\"configure\"}"), 0);
+	ck_assert(!cmd.u.config.role_set && !cmd.u.config.lite_set);
+	ck_assert(cmd.u.config.ipv4 && cmd.u.config.ipv6);
+	ck_assert_int_eq(cmd.u.config.setup, PROTO_SETUP_ACTPASS);
+	ck_assert_str_eq(cmd.id, "");
+}
+END_TEST
+
+START_TEST(configure_errors)
+{
+	refused("{\"cmd\":\"configure\",\"rol\":\"controlled\"}", "rol: unknown field");
+	refused("{\"cmd\":\"configure\",\"role\":\"boss\"}", "role: \"boss\" is not one of");
+	refused("{\"cmd\":\"configure\",\"lite\":\"yes\"}", "lite: expected true or false");
+	refused("{\"cmd\":\"configure\",\"dtls\":{\"setup\":\"client\"}}", "dtls.setup");
+	refused("{\"cmd\":\"configure\",\"dtls\":{\"role\":\"active\"}}", "dtls.role: unknown field");
+	refused("{\"cmd\":\"configure\",\"timers\":{\"ta_ms\":1}}", "timers.ta_ms: below");
+	refused("{\"cmd\":\"configure\",\"timers\":{\"rto_ms\":-5}}", "timers.rto_ms");
+	refused("{\"cmd\":\"configure\",\"families\":[\"ipv5\"]}", "families[0]");
+	refused("{\"cmd\":\"configure\",\"families\":[]}", "families: expected a non-empty");
+	refused("{\"cmd\":\"configure\",\"stun_servers\":[\"192.0.2.1:3478\"]}", "stun_servers: not supported");
+	/* Every error names the command too. */
+	ck_assert(strncmp(err.msg, "configure: ", 11) == 0);
+}
+END_TEST
+
+START_TEST(remote_description)
+{
+	ck_assert_int_eq(parse("{\"cmd\":\"set-remote-description\",\"ufrag\":\"uf\",\"pwd\":\"pw\","
+			       "\"fingerprint\":\"" FP "\",\"setup\":\"actpass\",\"lite\":true,"
+			       "\"candidates\":[\"candidate:1 1 udp 2130706431 192.0.2.1 5000 typ host\","
+			       "\"candidate:2 1 UDP 2130706175 2001:db8::1 5001 typ host\"],"
+			       "\"end_of_candidates\":true}"), 0);
+	ck_assert_int_eq(cmd.kind, PROTO_SET_REMOTE);
+	ck_assert_str_eq(cmd.u.remote.ufrag, "uf");
+	ck_assert_str_eq(cmd.u.remote.fingerprint, &FP[8]);
+	ck_assert(cmd.u.remote.lite && cmd.u.remote.end_of_candidates);
+	ck_assert_uint_eq(cmd.u.remote.n_cands, 2);
+	ck_assert_uint_eq(cmd.u.remote.cands[0].priority, 2130706431u);
+	ck_assert_int_eq(cmd.u.remote.cands[1].addr.sa.sa_family, AF_INET6);
+	ck_assert_uint_eq(ntohs(cmd.u.remote.cands[1].addr.in6.sin6_port), 5001);
+}
+END_TEST
+
+START_TEST(remote_errors)
+{
+	refused("{\"cmd\":\"set-remote-description\",\"ufrag\":\"u\",\"fingerprint\":\"" FP
+		"\",\"setup\":\"active\"}", "pwd: missing");
+	refused("{\"cmd\":\"set-remote-description\",\"ufrag\":\"u\",\"pwd\":\"p\","
+		"\"fingerprint\":\"sha-1 AA:BB\",\"setup\":\"active\"}", "fingerprint: expected \"sha-256");
+	refused("{\"cmd\":\"set-remote-description\",\"ufrag\":\"u\",\"pwd\":\"p\","
+		"\"fingerprint\":\"" FP "\"}", "setup: missing");
+	refused("{\"cmd\":\"set-remote-description\",\"ufrag\":\"u\",\"pwd\":\"p\","
+		"\"fingerprint\":\"" FP "\",\"setup\":\"active\","
+		"\"candidates\":[\"candidate:1 1 udp 1 192.0.2.1 5000 typ host\","
+		"\"candidate:1 1 udp 1 192.0.2.1 70000 typ host\"]}", "candidates[1]: ");
+	refused("{\"cmd\":\"add-remote-candidate\",\"candidate\":\"candidate:1 1 tcp 1 192.0.2.1 9 typ host\"}",
+		"candidate: ");
+}
+END_TEST
+
+START_TEST(framing_errors)
+{
+	refused("{\"cmd\":\"configure\"", "not JSON");
+	refused("[1,2]", "expected a JSON object");
+	refused("{\"cmd\":\"dance\",\"id\":\"x1\"}", "unknown command \"dance\"");
+	ck_assert_str_eq(cmd.id, "x1");
+	refused("{\"id\":3}", "cmd: missing");
+	refused("{\"cmd\":\"gather\",\"cmd\":\"close\"}", "not JSON");   /* duplicate key */
+	refused("{\"cmd\":\"close\",\"now\":true}", "close: now: unknown field");
+	ck_assert_int_eq(parse("{\"cmd\":\"end-of-candidates\"}"), 0);
+	ck_assert_int_eq(cmd.kind, PROTO_END_OF_CANDIDATES);
+}
+END_TEST
+
+START_TEST(event_lines)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	struct proto_out po = { .out = f, .t0_ns = 0 };
+	json_error_t jerr;
+	json_t *o;
+
+	proto_emit(&po, "ice-state", json_pack("{s:s}", "state", "checking"));
+	proto_emit_error(&po, "c9", true, "it broke");
+	fclose(f);
+	ck_assert_ptr_nonnull(strchr(buf, '\n'));
+	/* "event" comes first on the line, for people reading the stream. */
+	ck_assert(strncmp(buf, "{\"event\":\"ice-state\",\"ts\":", 26) == 0);
+	o = json_loadb(buf, (size_t)(strchr(buf, '\n') - buf), 0, &jerr);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "state")), "checking");
+	ck_assert(json_real_value(json_object_get(o, "ts")) > 0);
+	json_decref(o);
+	o = json_loads(strchr(buf, '\n') + 1, JSON_DISABLE_EOF_CHECK, &jerr);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "event")), "error");
+	ck_assert_str_eq(json_string_value(json_object_get(o, "id")), "c9");
+	ck_assert(json_is_true(json_object_get(o, "fatal")));
+	json_decref(o);
+	free(buf);
+}
+END_TEST
 
 Suite *proto_suite(void)
 {
-	return suite_create("proto");
+	Suite *s = suite_create("proto");
+	TCase *tc = tcase_create("commands");
+
+	tcase_add_test(tc, configure_full);
+	tcase_add_test(tc, configure_defaults);
+	tcase_add_test(tc, configure_errors);
+	tcase_add_test(tc, remote_description);
+	tcase_add_test(tc, remote_errors);
+	tcase_add_test(tc, framing_errors);
+	tcase_add_test(tc, event_lines);
+	suite_add_tcase(s, tc);
+	return s;
 }

@@ -1,0 +1,727 @@
+/* ice.c - the ICE agent (RFC 8445): candidates, the check list, states and
+ * the selected pair.  Our checks live in ice_check.c, the peer's in
+ * ice_req.c; ice_int.h is what the three share.
+ */
+#include "ice_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+static const char ice_chars[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+const char *ice_state_name(enum ice_state st)
+{
+	switch (st) {
+	case ICE_NEW:
+		return "new";
+	case ICE_CHECKING:
+		return "checking";
+	case ICE_CONNECTED:
+		return "connected";
+	case ICE_COMPLETED:
+		return "completed";
+	case ICE_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+const char *ice_pair_state_name(enum ice_pair_state st)
+{
+	switch (st) {
+	case ICE_PAIR_FROZEN:
+		return "frozen";
+	case ICE_PAIR_WAITING:
+		return "waiting";
+	case ICE_PAIR_IN_PROGRESS:
+		return "in-progress";
+	case ICE_PAIR_SUCCEEDED:
+		return "succeeded";
+	case ICE_PAIR_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+static const char *role_name(enum ice_role r)
+{
+	return r == ICE_CONTROLLING ? "controlling" : "controlled";
+}
+
+/* ---- Notes and states ------------------------------------------------ */
+
+void ice__note(struct ice_agent *ag, enum ice_note_kind kind, int code, int sock,
+	       const union stun_addr *local, const union stun_addr *remote, bool use_cand,
+	       const char *text)
+{
+	struct ice_note n;
+
+	if (ag->cb.note == NULL)
+		return;
+	memset(&n, 0, sizeof(n));
+	n.kind = kind;
+	n.code = code;
+	n.sock = sock;
+	if (local)
+		n.local = *local;
+	if (remote)
+		n.remote = *remote;
+	n.use_candidate = use_cand;
+	n.text = text;
+	ag->cb.note(ag->cb.user, &n);
+}
+
+void ice__note_pair(struct ice_agent *ag, enum ice_note_kind kind, int code,
+		    const struct ice__pair *p, bool use_cand, const char *text)
+{
+	ice__note(ag, kind, code, ag->lm[p->l].sock, &ag->lm[p->l].base, &ag->rc[p->r].addr,
+		  use_cand, text);
+}
+
+static void stop_everything(struct ice_agent *ag)
+{
+	for (size_t i = 0; i < ag->n_pairs; i++) {
+		stun_tx_stop(&ag->pairs[i].cur.sched);
+		ag->pairs[i].cur.accept_until = 0;
+		ag->pairs[i].old.accept_until = 0;
+		ag->pairs[i].queued = false;
+	}
+	ag->q_len = 0;
+}
+
+/* The one door every state change goes through. */
+static void set_state(struct ice_agent *ag, enum ice_state st)
+{
+	if (st == ag->state)
+		return;
+	ag->state = st;
+	if (st == ICE_FAILED)
+		stop_everything(ag);
+	if (ag->cb.state)
+		ag->cb.state(ag->cb.user, st);
+}
+
+static bool any_valid(const struct ice_agent *ag)
+{
+	for (size_t i = 0; i < ag->n_pairs; i++)
+		if (ag->pairs[i].valid)
+			return true;
+	return false;
+}
+
+/* The check list fails when nothing is left to try (after the peer said
+ * it has no more candidates) and no pair worked, or when the nomination
+ * failed (RFC 8445 7.2.5.3.4, 8.1.1). */
+static bool check_list_failed(const struct ice_agent *ag)
+{
+	if (ag->cfg.lite)
+		return false;
+	if (ag->nomination_failed)
+		return true;
+	return ag->eoc && !ice__checks_pending(ag) && !any_valid(ag);
+}
+
+void ice__update(struct ice_agent *ag, uint64_t now_ms)
+{
+	if (ag->state == ICE_FAILED)
+		return;
+	ice__maybe_nominate(ag, now_ms);
+	if (ag->state == ICE_NEW && (ag->checks_started || ag->authenticated_seen))
+		set_state(ag, ICE_CHECKING);
+	if (ag->selected >= 0) {
+		if (ag->state != ICE_COMPLETED)
+			set_state(ag, ice__checks_pending(ag) ? ICE_CONNECTED : ICE_COMPLETED);
+		return;
+	}
+	if (check_list_failed(ag))
+		set_state(ag, ICE_FAILED);
+}
+
+/* ---- Candidates ------------------------------------------------------ */
+
+int ice__local_by_sock(const struct ice_agent *ag, int sock)
+{
+	for (size_t i = 0; i < ag->n_host; i++)
+		if (ag->lm[i].sock == sock)
+			return (int)i;
+	return -1;
+}
+
+int ice__local_by_addr(const struct ice_agent *ag, const union stun_addr *a)
+{
+	for (size_t i = 0; i < ag->n_local; i++)
+		if (stun_addr_equal(&ag->lc[i].addr, a))
+			return (int)i;
+	return -1;
+}
+
+int ice__remote_by_addr(const struct ice_agent *ag, const union stun_addr *a)
+{
+	for (size_t i = 0; i < ag->n_remote; i++)
+		if (stun_addr_equal(&ag->rc[i].addr, a))
+			return (int)i;
+	return -1;
+}
+
+/* 7.2.5.3.1: the mapped address is a local candidate we did not know. */
+int ice__add_local_prflx(struct ice_agent *ag, int base_l, const union stun_addr *a,
+			 uint32_t prio)
+{
+	struct cand *c;
+
+	if (ag->n_local >= ICE__MAX_LOCAL)
+		return -1;
+	c = &ag->lc[ag->n_local];
+	memset(c, 0, sizeof(*c));
+	c->type = CAND_PRFLX;
+	c->component = 1;
+	c->priority = prio;
+	c->addr = *a;
+	c->related = ag->lm[base_l].base;
+	cand_foundation(CAND_PRFLX, &ag->lm[base_l].base, NULL, c->foundation);
+	ag->lm[ag->n_local] = ag->lm[base_l];
+	return (int)ag->n_local++;
+}
+
+/* 7.3.1.3: a request from an address the peer did not signal. */
+int ice__add_remote_prflx(struct ice_agent *ag, const union stun_addr *a, uint32_t prio)
+{
+	struct cand *c;
+
+	if (ag->n_remote >= ICE__MAX_REMOTE)
+		return -1;
+	c = &ag->rc[ag->n_remote];
+	memset(c, 0, sizeof(*c));
+	c->type = CAND_PRFLX;
+	c->component = 1;
+	c->priority = prio;
+	c->addr = *a;
+	/* Different from every other remote foundation, as 7.3.1.3 asks. */
+	snprintf(c->foundation, sizeof(c->foundation), "prflx%zu", ag->n_remote);
+	return (int)ag->n_remote++;
+}
+
+/* ---- Pairs ----------------------------------------------------------- */
+
+static uint64_t pair_priority(const struct ice_agent *ag, const struct ice__pair *p)
+{
+	if (ag->role == ICE_CONTROLLING)
+		return cand_pair_priority(p->lprio, p->rprio);
+	return cand_pair_priority(p->rprio, p->lprio);
+}
+
+static void pair_refresh(struct ice_agent *ag, struct ice__pair *p)
+{
+	p->lprio = ag->lc[p->l].priority;
+	if (!p->rprio_fixed)
+		p->rprio = ag->rc[p->r].priority;
+	p->prio = pair_priority(ag, p);
+	snprintf(p->foundation, sizeof(p->foundation), "%s:%s", ag->lc[p->l].foundation,
+		 ag->rc[p->r].foundation);
+}
+
+int ice__pair_find(const struct ice_agent *ag, int l, int r)
+{
+	for (size_t i = 0; i < ag->n_pairs; i++)
+		if (ag->pairs[i].l == l && ag->pairs[i].r == r)
+			return (int)i;
+	return -1;
+}
+
+bool ice__pair_active(const struct ice__pair *p)
+{
+	return p->in_list && !p->removed &&
+	       (p->st == ICE_PAIR_FROZEN || p->st == ICE_PAIR_WAITING ||
+		p->st == ICE_PAIR_IN_PROGRESS);
+}
+
+/* 6.1.2.6: before the first check, the best pair of each foundation
+ * waits and the others are frozen.  Later pairs (trickled candidates,
+ * triggered checks) are frozen only behind a pair of their foundation
+ * that is still to be checked. */
+static void initial_states(struct ice_agent *ag)
+{
+	for (size_t i = 0; i < ag->n_pairs; i++) {
+		struct ice__pair *p = &ag->pairs[i];
+		bool best = true;
+
+		if (!p->in_list)
+			continue;
+		for (size_t j = 0; j < ag->n_pairs && best; j++) {
+			const struct ice__pair *q = &ag->pairs[j];
+
+			if (j != i && q->in_list && strcmp(q->foundation, p->foundation) == 0 &&
+			    (q->prio > p->prio || (q->prio == p->prio && j < i)))
+				best = false;
+		}
+		p->st = best ? ICE_PAIR_WAITING : ICE_PAIR_FROZEN;
+	}
+}
+
+static enum ice_pair_state late_state(const struct ice_agent *ag, const struct ice__pair *p)
+{
+	for (size_t j = 0; j < ag->n_pairs; j++) {
+		const struct ice__pair *q = &ag->pairs[j];
+
+		if (q != p && ice__pair_active(q) && strcmp(q->foundation, p->foundation) == 0)
+			return ICE_PAIR_FROZEN;
+	}
+	return ICE_PAIR_WAITING;
+}
+
+int ice__pair_add(struct ice_agent *ag, int l, int r, bool in_list)
+{
+	struct ice__pair *p;
+
+	if (ag->n_pairs >= ICE_MAX_PAIRS)
+		return -1;
+	p = &ag->pairs[ag->n_pairs];
+	memset(p, 0, sizeof(*p));
+	p->l = l;
+	p->r = r;
+	p->in_list = in_list;
+	p->valid_idx = -1;
+	p->gen_idx = -1;
+	pair_refresh(ag, p);
+	ag->n_pairs++;
+	if (!in_list)
+		p->st = ICE_PAIR_SUCCEEDED;
+	else if (!ag->checks_started)
+		initial_states(ag);
+	else
+		p->st = late_state(ag, p);
+	return (int)(ag->n_pairs - 1);
+}
+
+/* A remote candidate changed priority or type: its pairs follow. */
+static void refresh_pairs_of_remote(struct ice_agent *ag, int r)
+{
+	for (size_t i = 0; i < ag->n_pairs; i++)
+		if (ag->pairs[i].r == r)
+			pair_refresh(ag, &ag->pairs[i]);
+	if (!ag->checks_started)
+		initial_states(ag);
+}
+
+static void pair_local_with_remotes(struct ice_agent *ag, int l)
+{
+	for (size_t r = 0; r < ag->n_remote; r++)
+		if (cand_pairable(&ag->lm[l].base, &ag->rc[r].addr) &&
+		    ice__pair_find(ag, l, (int)r) < 0)
+			ice__pair_add(ag, l, (int)r, true);
+}
+
+static void pair_remote_with_locals(struct ice_agent *ag, int r)
+{
+	for (size_t l = 0; l < ag->n_host; l++)
+		if (cand_pairable(&ag->lm[l].base, &ag->rc[r].addr) &&
+		    ice__pair_find(ag, (int)l, r) < 0)
+			ice__pair_add(ag, (int)l, r, true);
+}
+
+void ice__enqueue(struct ice_agent *ag, int pi)
+{
+	struct ice__pair *p = &ag->pairs[pi];
+
+	if (p->queued || ag->q_len >= ICE_MAX_PAIRS)
+		return;
+	ag->queue[(ag->q_head + ag->q_len) % ICE_MAX_PAIRS] = pi;
+	ag->q_len++;
+	p->queued = true;
+}
+
+static void dequeue_removed(struct ice_agent *ag)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ag->q_len; i++) {
+		int pi = ag->queue[(ag->q_head + i) % ICE_MAX_PAIRS];
+
+		if (ag->pairs[pi].removed)
+			ag->pairs[pi].queued = false;
+		else
+			ag->queue[(ag->q_head + n++) % ICE_MAX_PAIRS] = pi;
+	}
+	ag->q_len = n;
+}
+
+/* A queued pair that still needs a check: a triggered check is moot once
+ * the pair succeeded, unless it is the nomination. */
+bool ice__sendable(const struct ice__pair *p)
+{
+	if (p->removed)
+		return false;
+	return p->nominate_next || p->st == ICE_PAIR_WAITING || p->st == ICE_PAIR_FROZEN ||
+	       p->st == ICE_PAIR_FAILED;
+}
+
+bool ice__queue_has_sendable(const struct ice_agent *ag)
+{
+	for (size_t i = 0; i < ag->q_len; i++)
+		if (ice__sendable(&ag->pairs[ag->queue[(ag->q_head + i) % ICE_MAX_PAIRS]]))
+			return true;
+	return false;
+}
+
+bool ice__checks_pending(const struct ice_agent *ag)
+{
+	if (ice__queue_has_sendable(ag))
+		return true;
+	for (size_t i = 0; i < ag->n_pairs; i++)
+		if (ice__pair_active(&ag->pairs[i]) || ag->pairs[i].cur.sched.active)
+			return true;
+	return false;
+}
+
+/* ---- Selection ------------------------------------------------------- */
+
+static void fill_info(const struct ice_agent *ag, const struct ice__pair *p,
+		      struct ice_pair_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->sock = ag->lm[p->l].sock;
+	info->local = ag->lm[p->l].base;
+	info->remote = ag->rc[p->r].addr;
+	info->local_type = ag->lc[p->l].type;
+	info->remote_type = ag->rc[p->r].type;
+	info->priority = p->prio;
+}
+
+/* 8.1.2: once a pair is nominated the remaining checks are moot.  With
+ * aggressive nomination a better pair may still be nominated later, so
+ * only the worse ones go. */
+static void prune_after_selection(struct ice_agent *ag)
+{
+	bool keep_better = ag->cfg.nomination == ICE_NOMINATE_AGGRESSIVE && !ag->remote_lite;
+	uint64_t sel = ag->pairs[ag->selected].prio;
+
+	for (size_t i = 0; i < ag->n_pairs; i++) {
+		struct ice__pair *p = &ag->pairs[i];
+
+		if (!ice__pair_active(p) || (keep_better && p->prio > sel))
+			continue;
+		p->removed = true;
+		stun_tx_stop(&p->cur.sched);
+		p->cur.accept_until = 0;
+	}
+	dequeue_removed(ag);
+}
+
+/* The selected pair is the best nominated valid pair, not the latest
+ * (8.1.1); it changes only when a better one is nominated. */
+void ice__consider_selection(struct ice_agent *ag)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < ag->n_pairs; i++) {
+		const struct ice__pair *p = &ag->pairs[i];
+
+		if (p->valid && p->nominated && (best < 0 || p->prio > ag->pairs[best].prio))
+			best = (int)i;
+	}
+	if (best < 0 || best == ag->selected)
+		return;
+	ag->selected = best;
+	fill_info(ag, &ag->pairs[best], &ag->sel_info);
+	if (!ag->cfg.lite)
+		prune_after_selection(ag);
+	if (ag->cb.selected)
+		ag->cb.selected(ag->cb.user, &ag->sel_info);
+}
+
+void ice__set_role(struct ice_agent *ag, enum ice_role role)
+{
+	if (ag->role == role || ag->cfg.lite)
+		return;
+	ag->role = role;
+	/* G and D swap: every pair priority changes (6.1.2.3). */
+	for (size_t i = 0; i < ag->n_pairs; i++) {
+		ag->pairs[i].prio = pair_priority(ag, &ag->pairs[i]);
+		if (role == ICE_CONTROLLED)
+			ag->pairs[i].nominate_next = false;
+	}
+	if (ag->selected >= 0)
+		ag->sel_info.priority = ag->pairs[ag->selected].prio;
+	ice__note(ag, ICE_NOTE_ROLE_CHANGED, 0, -1, NULL, NULL, false, role_name(role));
+}
+
+/* ---- Life cycle ------------------------------------------------------ */
+
+static int random_chars(char *out, size_t n, struct icl_err *err)
+{
+	unsigned char buf[64];
+
+	if (n > sizeof(buf) || RAND_bytes(buf, (int)n) != 1)
+		return icl_err_set(err, -EIO, "ice: RAND_bytes failed");
+	for (size_t i = 0; i < n; i++)
+		out[i] = ice_chars[buf[i] & 63];   /* 64 symbols: 6 uniform bits each */
+	out[n] = '\0';
+	return 0;
+}
+
+static bool ice_chars_ok(const char *s, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n >= min && n <= max && strspn(s, ice_chars) == n;
+}
+
+static int init_credentials(struct ice_agent *ag, struct icl_err *err)
+{
+	int rc = 0;
+
+	if (ag->cfg.ufrag[0] == '\0')
+		rc = random_chars(ag->cfg.ufrag, ICE_UFRAG_LEN, err);
+	else if (!ice_chars_ok(ag->cfg.ufrag, 4, 256))
+		return icl_err_set(err, ICL_EINPUT, "ufrag: 4 to 256 ice-chars (RFC 8839 5.4)");
+	if (rc == 0 && ag->cfg.pwd[0] == '\0')
+		rc = random_chars(ag->cfg.pwd, ICE_PWD_LEN, err);
+	else if (rc == 0 && !ice_chars_ok(ag->cfg.pwd, 22, 256))
+		return icl_err_set(err, ICL_EINPUT, "pwd: 22 to 256 ice-chars (RFC 8839 5.4)");
+	if (rc == 0 && ag->tiebreaker == 0 &&
+	    RAND_bytes((unsigned char *)&ag->tiebreaker, sizeof(ag->tiebreaker)) != 1)
+		rc = icl_err_set(err, -EIO, "ice: RAND_bytes failed");
+	return rc;
+}
+
+struct ice_agent *ice_agent_new(const struct ice_config *cfg, const struct ice_callbacks *cb,
+				struct icl_err *err)
+{
+	struct ice_agent *ag;
+
+	if (cfg == NULL || cb == NULL || cb->send == NULL) {
+		icl_err_set(err, -EINVAL, "ice: a configuration and a send callback are needed");
+		return NULL;
+	}
+	if (cfg->ta_ms != 0 && cfg->ta_ms < ICE_TA_MIN_MS) {
+		icl_err_set(err, ICL_EINPUT, "ta_ms: %u is below the %u ms floor (RFC 8445 14.2)",
+			    cfg->ta_ms, ICE_TA_MIN_MS);
+		return NULL;
+	}
+	ag = calloc(1, sizeof(*ag));
+	if (ag == NULL) {
+		icl_err_set(err, -ENOMEM, "ice: out of memory");
+		return NULL;
+	}
+	ag->cfg = *cfg;
+	ag->cb = *cb;
+	ag->cfg.ta_ms = cfg->ta_ms ? cfg->ta_ms : ICE_TA_DEFAULT_MS;
+	ag->cfg.rto_ms = cfg->rto_ms ? cfg->rto_ms : ICE_RTO_DEFAULT_MS;
+	ag->cfg.rc = cfg->rc ? cfg->rc : STUN_RC_DEFAULT;
+	ag->cfg.rm = cfg->rm ? cfg->rm : STUN_RM_DEFAULT;
+	ag->cfg.nominate_after_ms = cfg->nominate_after_ms ? cfg->nominate_after_ms
+							   : ICE_NOMINATE_AFTER_MS;
+	ag->role = cfg->lite ? ICE_CONTROLLED : cfg->role;
+	ag->aggressive = !cfg->lite && cfg->nomination == ICE_NOMINATE_AGGRESSIVE;
+	ag->tiebreaker = cfg->tiebreaker;
+	ag->selected = -1;
+	ag->first_valid_ms = UINT64_MAX;
+	if (init_credentials(ag, err) < 0) {
+		free(ag);
+		return NULL;
+	}
+	return ag;
+}
+
+void ice_agent_free(struct ice_agent *ag)
+{
+	free(ag);
+}
+
+int ice_agent_add_host(struct ice_agent *ag, int sock, const union stun_addr *addr,
+		       uint16_t local_pref, struct icl_err *err)
+{
+	struct cand *c;
+	size_t i = ag->n_host;
+
+	if (addr->sa.sa_family != AF_INET && addr->sa.sa_family != AF_INET6)
+		return icl_err_set(err, ICL_EINPUT, "host candidate: not an IPv4 or IPv6 address");
+	if (i >= ICE_MAX_CANDS || ag->n_local != ag->n_host)
+		return icl_err_set(err, i >= ICE_MAX_CANDS ? -ENOSPC : -EBUSY, "host candidate: %s",
+				   i >= ICE_MAX_CANDS ? "too many" : "add hosts before checks begin");
+	if (ice__local_by_sock(ag, sock) >= 0 || ice__local_by_addr(ag, addr) >= 0)
+		return icl_err_set(err, ICL_EINPUT, "host candidate: socket or address added twice");
+	c = &ag->lc[i];
+	memset(c, 0, sizeof(*c));
+	c->type = CAND_HOST;
+	c->component = 1;
+	c->priority = cand_priority(CAND_HOST, local_pref, 1);
+	c->addr = *addr;
+	cand_foundation(CAND_HOST, addr, NULL, c->foundation);
+	ag->lm[i].sock = sock;
+	ag->lm[i].base = *addr;
+	ag->lm[i].local_pref = local_pref;
+	ag->n_host++;
+	ag->n_local++;
+	if (!ag->cfg.lite)
+		pair_local_with_remotes(ag, (int)i);
+	return 0;
+}
+
+size_t ice_agent_local_cands(const struct ice_agent *ag, const struct cand **out)
+{
+	*out = ag->lc;
+	return ag->n_host;
+}
+
+const char *ice_agent_ufrag(const struct ice_agent *ag)
+{
+	return ag->cfg.ufrag;
+}
+
+const char *ice_agent_pwd(const struct ice_agent *ag)
+{
+	return ag->cfg.pwd;
+}
+
+enum ice_role ice_agent_role(const struct ice_agent *ag)
+{
+	return ag->role;
+}
+
+enum ice_state ice_agent_state(const struct ice_agent *ag)
+{
+	return ag->state;
+}
+
+const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag)
+{
+	return ag->selected >= 0 ? &ag->sel_info : NULL;
+}
+
+/* ---- The peer -------------------------------------------------------- */
+
+int ice_agent_set_remote(struct ice_agent *ag, const char *ufrag, const char *pwd,
+			 bool remote_lite, uint64_t now_ms, struct icl_err *err)
+{
+	if (ufrag == NULL || pwd == NULL || !ufrag[0] || !pwd[0] || strlen(ufrag) > 256 ||
+	    strlen(pwd) > 256)
+		return icl_err_set(err, ICL_EINPUT, "remote ufrag/pwd: 1 to 256 characters each");
+	snprintf(ag->rufrag, sizeof(ag->rufrag), "%s", ufrag);
+	snprintf(ag->rpwd, sizeof(ag->rpwd), "%s", pwd);
+	ag->have_remote = true;
+	ag->remote_lite = remote_lite;
+	if (!ag->checks_started && ag->next_slot_ms < now_ms)
+		ag->next_slot_ms = now_ms;
+	if (remote_lite && !ag->cfg.lite) {
+		/* 6.1.1: facing a lite peer, a full agent controls. */
+		ice__set_role(ag, ICE_CONTROLLING);
+		if (ag->aggressive)
+			ice__note(ag, ICE_NOTE_NOMINATING, 0, -1, NULL, NULL, false,
+				  "peer is lite: regular nomination instead of aggressive");
+		ag->aggressive = false;
+	}
+	ice__update(ag, now_ms);
+	return 0;
+}
+
+/* A candidate signalled again at the same address (a srflx equal to its
+ * host, a trickled copy of a learned prflx): one remote per address, the
+ * better one, which is the pruning of 6.1.2.4 done before pairing. */
+static void merge_remote(struct ice_agent *ag, int r, const struct cand *c)
+{
+	if (ag->rc[r].type != CAND_PRFLX && c->priority <= ag->rc[r].priority)
+		return;
+	ag->rc[r] = *c;
+	refresh_pairs_of_remote(ag, r);
+}
+
+int ice_agent_add_remote(struct ice_agent *ag, const struct cand *c, uint64_t now_ms,
+			 struct icl_err *err)
+{
+	int r;
+
+	if (c->component != 1)
+		return 0;   /* one component: the others are not ours to pair */
+	if (c->addr.sa.sa_family != AF_INET && c->addr.sa.sa_family != AF_INET6)
+		return icl_err_set(err, ICL_EINPUT, "remote candidate: not an IPv4 or IPv6 address");
+	r = ice__remote_by_addr(ag, &c->addr);
+	if (r >= 0) {
+		merge_remote(ag, r, c);
+	} else {
+		if (ag->n_signalled >= ICE_MAX_CANDS || ag->n_remote >= ICE__MAX_REMOTE)
+			return icl_err_set(err, -ENOSPC, "remote candidate: more than %d",
+					   ICE_MAX_CANDS);
+		r = (int)ag->n_remote++;
+		ag->n_signalled++;
+		ag->rc[r] = *c;
+		if (!ag->cfg.lite)
+			pair_remote_with_locals(ag, r);
+	}
+	ice__update(ag, now_ms);
+	return 0;
+}
+
+void ice_agent_end_of_candidates(struct ice_agent *ag, uint64_t now_ms)
+{
+	ag->eoc = true;
+	ice__update(ag, now_ms);
+}
+
+/* ---- Events ---------------------------------------------------------- */
+
+bool ice_agent_recv(struct ice_agent *ag, uint64_t now_ms, int sock,
+		    const union stun_addr *from, const uint8_t *buf, size_t len)
+{
+	struct stun_msg msg;
+	struct icl_err err;
+
+	if (!stun_is_stun(buf, len))
+		return false;
+	/* Malformed or not a Binding: ours to drop (RFC 7983 says STUN). */
+	if (stun_decode(buf, len, &msg, &err) < 0 || msg.method != STUN_BINDING)
+		return true;
+	if (msg.cls == STUN_REQUEST)
+		ice__handle_request(ag, sock, from, &msg);
+	else if ((msg.cls == STUN_SUCCESS || msg.cls == STUN_ERROR) && !ag->cfg.lite)
+		ice__handle_response(ag, now_ms, sock, from, &msg);
+	ice__update(ag, now_ms);
+	return true;
+}
+
+void ice_agent_tick(struct ice_agent *ag, uint64_t now_ms)
+{
+	ice__check_timers(ag, now_ms);
+	ice__update(ag, now_ms);
+	ice__check_pace(ag, now_ms);
+	ice__update(ag, now_ms);
+}
+
+uint64_t ice_agent_deadline(const struct ice_agent *ag)
+{
+	return ice__check_deadline(ag);
+}
+
+/* ---- Diagnostics ----------------------------------------------------- */
+
+size_t ice_agent_pairs(const struct ice_agent *ag, struct ice_pair_view *out, size_t max)
+{
+	int order[ICE_MAX_PAIRS];
+
+	for (size_t i = 0; i < ag->n_pairs; i++) {
+		size_t j = i;
+
+		/* Insertion sort: stable, and n is small. */
+		while (j > 0 && ag->pairs[order[j - 1]].prio < ag->pairs[i].prio) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = (int)i;
+	}
+	for (size_t i = 0; i < ag->n_pairs && i < max; i++) {
+		const struct ice__pair *p = &ag->pairs[order[i]];
+
+		fill_info(ag, p, &out[i].info);
+		out[i].state = p->st;
+		out[i].in_check_list = p->in_list;
+		out[i].removed = p->removed;
+		out[i].valid = p->valid;
+		out[i].nominated = p->nominated;
+	}
+	return ag->n_pairs;
+}

@@ -1,0 +1,7 @@
+/* icelab-lite: the reference ICE-Lite agent; see docs/agent-protocol.md. */
+#include "agent.h"
+
+int main(int argc, char **argv)
+{
+	return agent_main(argc, argv, AGENT_LITE);
+}

@@ -1,0 +1,95 @@
+/* proto.h - the agent protocol (docs/agent-protocol.md), agent side.
+ *
+ * Commands arrive as one JSON object per line and are decoded into plain
+ * structs with every field checked: an unknown or mistyped field is an
+ * error naming it.  Events are written one per line to a FILE the caller
+ * owns, flushed at once.  jansson does the JSON.
+ */
+#ifndef AGENTS_PROTO_H
+#define AGENTS_PROTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "../common/err.h"
+#include "cand.h"
+#include "dtls.h"
+#include "ice.h"
+
+#define PROTO_VERSION   1
+#define PROTO_LINE_MAX  65536
+#define PROTO_ID_MAX    64
+#define PROTO_MAX_QUIRKS 8
+#define PROTO_FP_MAX    (8 + DTLS_FP_STRLEN)   /* "sha-256 " + hex */
+
+enum proto_cmd_kind {
+	PROTO_CONFIGURE,
+	PROTO_GATHER,
+	PROTO_SET_REMOTE,
+	PROTO_ADD_REMOTE_CANDIDATE,
+	PROTO_END_OF_CANDIDATES,
+	PROTO_RESTART,
+	PROTO_CLOSE,
+};
+
+enum proto_setup { PROTO_SETUP_ACTPASS, PROTO_SETUP_ACTIVE, PROTO_SETUP_PASSIVE };
+
+/* `configure`.  The *_set flags say whether a field was given. */
+struct proto_config {
+	bool lite, lite_set;
+	enum ice_role role;
+	bool role_set;
+	enum ice_nomination nomination;
+	enum proto_setup setup;
+	bool ipv4, ipv6;                  /* families to gather */
+	char ufrag[257], pwd[257];
+	unsigned ta_ms, rto_ms, nominate_after_ms;
+	unsigned consent_interval_ms, consent_timeout_ms;
+	char quirks[PROTO_MAX_QUIRKS][32];
+	size_t n_quirks;
+};
+
+/* `set-remote-description`. */
+struct proto_remote {
+	char ufrag[257], pwd[257];
+	char fingerprint[DTLS_FP_STRLEN];  /* hex part only */
+	enum proto_setup setup;
+	bool lite;
+	struct cand cands[ICE_MAX_CANDS];
+	size_t n_cands;
+	bool end_of_candidates;
+};
+
+struct proto_cmd {
+	enum proto_cmd_kind kind;
+	char id[PROTO_ID_MAX];             /* "" when the command had none */
+	union {
+		struct proto_config config;
+		struct proto_remote remote;
+		struct cand cand;             /* add-remote-candidate */
+	} u;
+};
+
+/* Decode one line.  Returns 0, or ICL_EINPUT with "FIELD: reason" in
+ * `err` (and cmd->id filled if the line had one, for the error event). */
+int proto_parse_cmd(const char *line, struct proto_cmd *cmd, struct icl_err *err);
+
+/* The event writer.  `out` is owned by the caller; `t0_ns` is the
+ * monotonic time `ts` counts from. */
+struct proto_out {
+	FILE *out;
+	uint64_t t0_ns;
+};
+
+/* Write {"event":NAME,"ts":...,<fields>}.  Takes ownership of `fields`
+ * (a JSON object or NULL). */
+void proto_emit(struct proto_out *po, const char *name, json_t *fields);
+/* `error` event. */
+void proto_emit_error(struct proto_out *po, const char *id, bool fatal, const char *reason);
+
+const char *proto_setup_name(enum proto_setup s);
+
+#endif

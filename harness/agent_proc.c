@@ -1,0 +1,215 @@
+/* agent_proc.c - spawn an agent in a node and speak the agent protocol. */
+#include "agent_proc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+double aproc_now_ms(const struct aproc *ap)
+{
+	return (uv_hrtime() - ap->t0_ns) / 1e6;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct aproc *ap = h->data;
+
+	ap->open_handles--;
+}
+
+static void close_handle(struct aproc *ap, uv_handle_t *h)
+{
+	if (h->data == ap && !uv_is_closing(h))
+		uv_close(h, handle_closed);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+	struct aproc *ap = p->data;
+
+	ap->running = false;
+	ap->exited = true;
+	ap->exit_status = status;
+	ap->term_signal = sig;
+	close_handle(ap, (uv_handle_t *)&ap->proc);
+	if (ap->on_exit)
+		ap->on_exit(ap);
+}
+
+static void alloc_out(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct aproc *ap = h->data;
+
+	(void)hint;
+	*buf = uv_buf_init(ap->buf + ap->len, (unsigned)(sizeof(ap->buf) - 1 - ap->len));
+}
+
+static void one_line(struct aproc *ap, char *line)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(line, 0, &jerr);
+	char why[256];
+
+	ap->lines++;
+	if (!o || !json_is_object(o) || !json_is_string(json_object_get(o, "event"))) {
+		snprintf(why, sizeof(why), "line %u is not an event object%s%s", ap->lines,
+			 o ? "" : ": ", o ? "" : jerr.text);
+		if (ap->on_bad)
+			ap->on_bad(ap, why);
+	} else if (ap->on_event) {
+		ap->on_event(ap, o, line);
+	}
+	json_decref(o);
+}
+
+/* Hand every complete line to one_line; keep the rest for the next read. */
+static void split_lines(struct aproc *ap)
+{
+	char *start = ap->buf, *nl;
+
+	ap->buf[ap->len] = '\0';
+	while ((nl = memchr(start, '\n', ap->len - (size_t)(start - ap->buf)))) {
+		*nl = '\0';
+		if (nl > start)
+			one_line(ap, start);
+		start = nl + 1;
+	}
+	ap->len -= (size_t)(start - ap->buf);
+	memmove(ap->buf, start, ap->len);
+	if (ap->len == sizeof(ap->buf) - 1) {
+		ap->len = 0;
+		if (ap->on_bad)
+			ap->on_bad(ap, "an event line longer than 65535 bytes");
+	}
+}
+
+static void read_out(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct aproc *ap = s->data;
+
+	(void)buf;
+	if (n > 0) {
+		ap->len += (size_t)n;
+		split_lines(ap);
+	} else if (n < 0) {
+		close_handle(ap, (uv_handle_t *)s);
+	}
+}
+
+static void alloc_err(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct aproc *ap = h->data;
+
+	(void)hint;
+	*buf = uv_buf_init(ap->errbuf, sizeof(ap->errbuf));
+}
+
+static void read_err(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct aproc *ap = s->data;
+
+	if (n > 0 && ap->log)
+		fwrite(buf->base, 1, (size_t)n, ap->log);
+	else if (n < 0)
+		close_handle(ap, (uv_handle_t *)s);
+}
+
+static void init_pipes(struct aproc *ap, uv_loop_t *loop, uv_stdio_container_t stdio[3])
+{
+	uv_pipe_t *p[3] = { &ap->in, &ap->out, &ap->err };
+
+	for (int i = 0; i < 3; i++) {
+		uv_pipe_init(loop, p[i], 0);
+		p[i]->data = ap;
+		ap->open_handles++;
+		stdio[i].flags = UV_CREATE_PIPE | (i == 0 ? UV_READABLE_PIPE : UV_WRITABLE_PIPE);
+		stdio[i].data.stream = (uv_stream_t *)p[i];
+	}
+}
+
+int aproc_spawn(struct aproc *ap, uv_loop_t *loop, const struct topo *t, const char *node,
+		char *const argv[], uint64_t t0_ns, struct icl_err *err)
+{
+	uv_process_options_t opt;
+	uv_stdio_container_t stdio[3];
+	int rc;
+
+	ap->t0_ns = t0_ns;
+	init_pipes(ap, loop, stdio);
+	memset(&opt, 0, sizeof(opt));
+	opt.file = argv[0];
+	opt.args = (char **)(uintptr_t)argv;
+	opt.exit_cb = on_exit_cb;
+	opt.stdio = stdio;
+	opt.stdio_count = 3;
+	ap->proc.data = ap;
+	/* The child inherits the network namespace of the thread that forks
+	 * it; the harness thread goes straight back home. */
+	rc = topo_enter(t, node, err);
+	if (rc < 0)
+		return icl_err_wrap(err, "agent %s: ", ap->name);
+	rc = uv_spawn(loop, &ap->proc, &opt);
+	topo_leave(t, err);
+	ap->proc_inited = true;   /* even a failed uv_spawn leaves it to close */
+	if (rc < 0) {
+		aproc_close(ap);
+		return icl_err_set(err, rc, "agent %s: starting %s in node %s: %s", ap->name,
+				   argv[0], node, uv_strerror(rc));
+	}
+	ap->open_handles++;
+	ap->running = true;
+	uv_read_start((uv_stream_t *)&ap->out, alloc_out, read_out);
+	uv_read_start((uv_stream_t *)&ap->err, alloc_err, read_err);
+	return 0;
+}
+
+static void write_done(uv_write_t *w, int status)
+{
+	(void)status;   /* a dead agent is noticed by its exit */
+	free(w->data);
+	free(w);
+}
+
+int aproc_send(struct aproc *ap, json_t *cmd, struct icl_err *err)
+{
+	char *j = json_dumps(cmd, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	uv_write_t *w = malloc(sizeof(*w));
+	char *s = NULL;
+	uv_buf_t b;
+	int rc;
+
+	json_decref(cmd);
+	if (j && w && asprintf(&s, "%s\n", j) < 0)
+		s = NULL;
+	free(j);
+	if (!s || !w) {
+		free(s);
+		free(w);
+		return icl_err_set(err, -ENOMEM, "agent %s: out of memory", ap->name);
+	}
+	w->data = s;
+	b = uv_buf_init(s, (unsigned)strlen(s));
+	rc = uv_write(w, (uv_stream_t *)&ap->in, &b, 1, write_done);
+	if (rc < 0) {
+		free(s);
+		free(w);
+		return icl_err_set(err, rc, "agent %s: writing a command: %s", ap->name, uv_strerror(rc));
+	}
+	return 0;
+}
+
+void aproc_close(struct aproc *ap)
+{
+	if (ap->running)
+		uv_process_kill(&ap->proc, SIGKILL);
+	close_handle(ap, (uv_handle_t *)&ap->in);
+	close_handle(ap, (uv_handle_t *)&ap->out);
+	close_handle(ap, (uv_handle_t *)&ap->err);
+	/* The process handle closes in on_exit_cb, once the child is reaped;
+	 * never spawned, it only needs closing. */
+	if (!ap->running && !ap->exited && ap->proc_inited) {
+		ap->open_handles++;
+		close_handle(ap, (uv_handle_t *)&ap->proc);
+	}
+}

@@ -1,0 +1,79 @@
+/* agent_proc.h - one agent process inside a node, spoken to through the
+ * agent protocol (docs/agent-protocol.md).
+ *
+ * The harness side of the contract: start a program in a node's network
+ * namespace with pipes on stdin/stdout/stderr, write commands, read events
+ * line by line (each parsed with jansson and stamped with the harness's
+ * clock), keep stderr as the agent's log, and notice when it exits.
+ *
+ * Lifetime: the struct is owned by the caller and must stay put until
+ * aproc_close()'s handles have closed (run the loop once more after it).
+ * Callbacks run on the loop's thread; `on_event` gets a borrowed object,
+ * valid during the call only.
+ */
+#ifndef HARNESS_AGENT_PROC_H
+#define HARNESS_AGENT_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "../common/err.h"
+#include "../netns/topo.h"
+
+#define APROC_LINE_MAX 65536
+
+struct aproc;
+
+typedef void (*aproc_event_cb)(struct aproc *ap, json_t *event, const char *line);
+/* The protocol was broken: a line that is not a JSON object with an
+ * "event" string, or one too long.  `why` is one line. */
+typedef void (*aproc_bad_cb)(struct aproc *ap, const char *why);
+typedef void (*aproc_exit_cb)(struct aproc *ap);
+
+struct aproc {
+	/* Set by the caller before aproc_spawn. */
+	char name[32];            /* "client", "server": used in every message */
+	void *user;
+	aproc_event_cb on_event;
+	aproc_bad_cb on_bad;
+	aproc_exit_cb on_exit;
+	FILE *log;                /* stderr of the agent goes here (may be NULL) */
+
+	/* Read-only for the caller. */
+	bool running, exited;
+	int64_t exit_status;
+	int term_signal;
+	unsigned lines;
+
+	/* Private. */
+	uv_process_t proc;
+	uv_pipe_t in, out, err;
+	char buf[APROC_LINE_MAX];
+	size_t len;
+	char errbuf[4096];
+	uint64_t t0_ns;
+	int open_handles;
+	bool proc_inited;
+};
+
+/* Start `argv[0]` (a path, or a name looked up in PATH) inside node `node`
+ * of `t`.  `t0_ns` is the harness's time origin (uv_hrtime units) that
+ * event stamps count from.  On failure nothing is left running. */
+int aproc_spawn(struct aproc *ap, uv_loop_t *loop, const struct topo *t, const char *node,
+		char *const argv[], uint64_t t0_ns, struct icl_err *err);
+
+/* Write one command line.  Takes ownership of `cmd`. */
+int aproc_send(struct aproc *ap, json_t *cmd, struct icl_err *err);
+
+/* The harness's time of the last event read, ms since t0. */
+double aproc_now_ms(const struct aproc *ap);
+
+/* SIGKILL the process if it still runs; close every handle.  The loop
+ * must run until the handles are closed (uv_run) before `ap` is freed. */
+void aproc_close(struct aproc *ap);
+
+#endif

@@ -1,0 +1,371 @@
+/* session.c - run two agents and be their signalling server. */
+#include "session.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_proc.h"
+#include "capture.h"
+
+/* What the harness knows of one agent while the session runs. */
+struct side {
+	struct aproc ap;
+	struct sess *s;
+	int idx;
+	json_t *desc;          /* its local-description event */
+	json_t *cands;         /* its candidate strings */
+	bool hello, gathered, remote_sent, ended;
+};
+
+struct sess {
+	const struct sess_options *o;
+	struct sess_result *r;
+	uv_loop_t loop;
+	uv_timer_t timeout, settle;
+	struct side side[2];
+	struct capture *cap;
+	uint64_t t0_ns;
+	bool stopping;
+};
+
+static void stop(struct sess *s);
+
+static void broken(struct sess *s, const char *fmt, const char *agent, const char *what)
+{
+	if (!s->r->broken[0])
+		snprintf(s->r->broken, sizeof(s->r->broken), fmt, agent, what);
+	stop(s);
+}
+
+static void send_cmd(struct side *sd, json_t *cmd)
+{
+	struct icl_err err;
+
+	if (!cmd)
+		return;
+	if (sd->s->o->rewrite)
+		sd->s->o->rewrite(sd->s->o->rewrite_user, sd->idx, cmd);
+	if (!sd->ap.running)
+		json_decref(cmd);
+	else if (aproc_send(&sd->ap, cmd, &err) < 0)
+		broken(sd->s, "agent %s: %s", sd->ap.name, err.msg);
+}
+
+/* set-remote-description for `to`, from what `from` announced. */
+static void send_remote(struct side *to, struct side *from, bool eoc)
+{
+	json_t *d = from->desc, *cmd;
+
+	cmd = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:O, s:b}", "cmd", "set-remote-description",
+			"ufrag", json_object_get(d, "ufrag"), "pwd", json_object_get(d, "pwd"),
+			"fingerprint", json_object_get(d, "fingerprint"),
+			"setup", json_object_get(d, "setup"), "lite", json_object_get(d, "lite"),
+			"candidates", from->cands, "end_of_candidates", eoc);
+	if (!cmd) {
+		broken(to->s, "agent %s: %s", from->ap.name, "local-description lacks a field");
+		return;
+	}
+	to->remote_sent = true;
+	send_cmd(to, cmd);
+}
+
+/* Non-trickle: both descriptions go out once both agents have gathered.
+ * Trickle: as soon as both descriptions exist; candidates follow. */
+static void relay(struct sess *s)
+{
+	struct side *a = &s->side[0], *b = &s->side[1];
+	bool ready = s->o->trickle ? a->desc && b->desc : a->gathered && b->gathered;
+
+	if (!ready || a->remote_sent)
+		return;
+	send_remote(a, b, b->gathered);
+	send_remote(b, a, a->gathered);
+}
+
+static void on_candidate(struct side *sd, json_t *ev)
+{
+	struct side *peer = &sd->s->side[!sd->idx];
+	json_t *c = json_object_get(ev, "candidate");
+
+	if (!json_is_string(c)) {
+		broken(sd->s, "agent %s: %s", sd->ap.name, "local-candidate without a candidate string");
+		return;
+	}
+	json_array_append(sd->cands, c);
+	if (sd->s->o->trickle && peer->remote_sent)
+		send_cmd(peer, json_pack("{s:s, s:O}", "cmd", "add-remote-candidate", "candidate", c));
+}
+
+static void on_gathered(struct side *sd)
+{
+	struct side *peer = &sd->s->side[!sd->idx];
+
+	sd->gathered = true;
+	if (sd->s->o->trickle && peer->remote_sent)
+		send_cmd(peer, json_pack("{s:s}", "cmd", "end-of-candidates"));
+	relay(sd->s);
+}
+
+static void on_hello(struct side *sd, json_t *ev)
+{
+	json_t *cfg;
+
+	if (json_integer_value(json_object_get(ev, "protocol")) != 1) {
+		broken(sd->s, "agent %s: %s", sd->ap.name, "speaks an unknown protocol version (need 1)");
+		return;
+	}
+	sd->hello = true;
+	cfg = json_deep_copy(sd->s->o->agent[sd->idx].configure);
+	json_object_set_new(cfg, "cmd", json_string("configure"));
+	send_cmd(sd, cfg);
+	send_cmd(sd, json_pack("{s:s}", "cmd", "gather"));
+}
+
+/* Whether this event ends the agent's part: it proved the path, or it
+ * gave up. */
+static bool is_end(const char *name, json_t *ev)
+{
+	const char *st = json_string_value(json_object_get(ev, "state"));
+
+	if (strcmp(name, "data-echoed") == 0)
+		return true;
+	return st && strcmp(st, "failed") == 0 &&
+	       (strcmp(name, "dtls-state") == 0 || strcmp(name, "ice-state") == 0);
+}
+
+static void settle_cb(uv_timer_t *t)
+{
+	stop(t->data);
+}
+
+static void check_end(struct sess *s)
+{
+	if (!s->side[0].ended || !s->side[1].ended || s->stopping)
+		return;
+	if (s->o->settle_ms == 0)
+		stop(s);
+	else if (!uv_is_active((uv_handle_t *)&s->settle))
+		uv_timer_start(&s->settle, settle_cb, s->o->settle_ms, 0);
+}
+
+static void dispatch(struct side *sd, const char *name, json_t *ev)
+{
+	if (strcmp(name, "hello") == 0)
+		on_hello(sd, ev);
+	else if (strcmp(name, "local-description") == 0)
+		sd->desc = json_incref(ev);
+	else if (strcmp(name, "local-candidate") == 0)
+		on_candidate(sd, ev);
+	else if (strcmp(name, "gathering-done") == 0)
+		on_gathered(sd);
+	else if (strcmp(name, "error") == 0 && json_is_true(json_object_get(ev, "fatal")))
+		broken(sd->s, "agent %s: fatal error: %s", sd->ap.name,
+		       json_string_value(json_object_get(ev, "reason")));
+	if (is_end(name, ev)) {
+		sd->ended = true;
+		check_end(sd->s);
+	}
+}
+
+static void on_event(struct aproc *ap, json_t *ev, const char *line)
+{
+	struct side *sd = ap->user;
+	const char *name = json_string_value(json_object_get(ev, "event"));
+
+	(void)line;
+	json_array_append_new(sd->s->r->timeline,
+			      json_pack("{s:f, s:s, s:O}", "t", aproc_now_ms(ap), "agent",
+					ap->name, "event", ev));
+	if (!sd->hello && strcmp(name, "hello") != 0) {
+		broken(sd->s, "agent %s: %s", ap->name, "first event is not hello");
+		return;
+	}
+	dispatch(sd, name, ev);
+}
+
+static void on_bad(struct aproc *ap, const char *why)
+{
+	struct side *sd = ap->user;
+
+	broken(sd->s, "agent %s: broke the protocol: %s", ap->name, why);
+}
+
+static void on_exit_agent(struct aproc *ap)
+{
+	struct side *sd = ap->user;
+	char why[96];
+
+	if (sd->s->stopping)
+		return;
+	snprintf(why, sizeof(why), "exit status %lld, signal %d", (long long)ap->exit_status,
+		 ap->term_signal);
+	broken(sd->s, "agent %s: exited before the session ended (%s)", ap->name, why);
+}
+
+static void timeout_cb(uv_timer_t *t)
+{
+	struct sess *s = t->data;
+
+	s->r->timed_out = true;
+	stop(s);
+}
+
+static void stop(struct sess *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	uv_stop(&s->loop);
+}
+
+static int start_side(struct sess *s, const struct topo *t, int i, struct icl_err *err)
+{
+	struct side *sd = &s->side[i];
+	const struct sess_agent *a = &s->o->agent[i];
+
+	sd->s = s;
+	sd->idx = i;
+	sd->cands = json_array();
+	snprintf(sd->ap.name, sizeof(sd->ap.name), "%s", a->name);
+	sd->ap.user = sd;
+	sd->ap.on_event = on_event;
+	sd->ap.on_bad = on_bad;
+	sd->ap.on_exit = on_exit_agent;
+	sd->ap.log = s->o->log;
+	return aproc_spawn(&sd->ap, &s->loop, t, a->node, a->argv, s->t0_ns, err);
+}
+
+static void grace_cb(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+static bool all_exited(struct sess *s)
+{
+	return !s->side[0].ap.running && !s->side[1].ap.running;
+}
+
+static void stop_capture(struct sess *s)
+{
+	struct icl_err err;
+
+	if (s->cap && capture_stop(s->cap, &err) < 0) {
+		s->r->capture_incomplete = true;
+		if (!s->r->broken[0])
+			snprintf(s->r->broken, sizeof(s->r->broken), "capture: %s", err.msg);
+	}
+	s->cap = NULL;
+}
+
+/* Ask both agents to close, give them a second, then kill what is left
+ * and run the loop until every handle is closed. */
+static void finish(struct sess *s)
+{
+	uint64_t deadline = uv_hrtime() + 1000000000u;
+
+	for (int i = 0; i < 2; i++)
+		if (s->side[i].ap.running)
+			send_cmd(&s->side[i], json_pack("{s:s}", "cmd", "close"));
+	uv_timer_start(&s->timeout, grace_cb, 50, 50);
+	while (!all_exited(s) && uv_hrtime() < deadline)
+		uv_run(&s->loop, UV_RUN_ONCE);
+	for (int i = 0; i < 2; i++) {
+		aproc_close(&s->side[i].ap);
+		json_decref(s->side[i].desc);
+		json_decref(s->side[i].cands);
+	}
+	stop_capture(s);
+	uv_close((uv_handle_t *)&s->timeout, NULL);
+	uv_close((uv_handle_t *)&s->settle, NULL);
+	while (uv_loop_alive(&s->loop))
+		uv_run(&s->loop, UV_RUN_ONCE);
+}
+
+int sess_run(const struct topo *t, const struct sess_options *o, struct sess_result *r,
+	     struct icl_err *err)
+{
+	struct sess *s = calloc(1, sizeof(*s));
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (!s)
+		return icl_err_set(err, -ENOMEM, "out of memory");
+	s->o = o;
+	s->r = r;
+	r->timeline = json_array();
+	s->t0_ns = uv_hrtime();
+	uv_loop_init(&s->loop);
+	uv_timer_init(&s->loop, &s->timeout);
+	uv_timer_init(&s->loop, &s->settle);
+	s->timeout.data = s->settle.data = s;
+	if (o->capture_dir)
+		rc = capture_start(t, &s->loop, o->capture_dir, &s->cap, err);
+	for (int i = 0; i < 2 && rc == 0; i++)
+		rc = start_side(s, t, i, err);
+	if (rc == 0) {
+		uv_timer_start(&s->timeout, timeout_cb, o->timeout_ms, 0);
+		uv_run(&s->loop, UV_RUN_DEFAULT);
+	}
+	s->stopping = true;
+	finish(s);
+	uv_loop_close(&s->loop);
+	free(s);
+	return rc;
+}
+
+void sess_result_free(struct sess_result *r)
+{
+	json_decref(r->timeline);
+	r->timeline = NULL;
+}
+
+static bool matches(json_t *entry, const char *agent, const char *event, const char *key,
+		    const char *value)
+{
+	json_t *ev = json_object_get(entry, "event");
+	const char *v;
+
+	if (agent && strcmp(json_string_value(json_object_get(entry, "agent")), agent) != 0)
+		return false;
+	if (strcmp(json_string_value(json_object_get(ev, "event")), event) != 0)
+		return false;
+	if (!key)
+		return true;
+	v = json_string_value(json_object_get(ev, key));
+	return v && strcmp(v, value) == 0;
+}
+
+json_t *sess_find(const struct sess_result *r, const char *agent, const char *event,
+		  const char *key, const char *value)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(r->timeline, i, e)
+		if (matches(e, agent, event, key, value))
+			return json_object_get(e, "event");
+	return NULL;
+}
+
+size_t sess_count(const struct sess_result *r, const char *agent, const char *event,
+		  const char *key, const char *value)
+{
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(r->timeline, i, e)
+		n += matches(e, agent, event, key, value);
+	return n;
+}
+
+json_t *sess_last(const struct sess_result *r, const char *agent, const char *event)
+{
+	json_t *last = NULL, *e;
+	size_t i;
+
+	json_array_foreach(r->timeline, i, e)
+		if (matches(e, agent, event, NULL, NULL))
+			last = json_object_get(e, "event");
+	return last;
+}

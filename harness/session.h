@@ -1,0 +1,75 @@
+/* session.h - two agents against each other in a built topology, with the
+ * harness as their signalling server.
+ *
+ * sess_run starts both agents in their nodes, configures them, relays
+ * descriptions and candidates (all at once, or trickled), and records
+ * every event they emit on one timeline stamped with the harness's clock.
+ * It returns when both agents have reached an end (data echoed, DTLS or
+ * ICE failed), when one breaks the protocol or dies, or at the timeout;
+ * then it closes both and makes sure they are gone.
+ *
+ * Threading: runs its own libuv loop in the calling thread; the calling
+ * thread must be in the harness's home namespace.
+ */
+#ifndef HARNESS_SESSION_H
+#define HARNESS_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "../common/err.h"
+#include "../netns/topo.h"
+
+struct sess_agent {
+	const char *name;          /* "client", "server" */
+	const char *node;          /* node of the topology it runs in */
+	char *const *argv;         /* program and arguments */
+	json_t *configure;         /* the configure command; borrowed */
+};
+
+struct sess_options {
+	struct sess_agent agent[2];
+	bool trickle;
+	unsigned timeout_ms;       /* whole session */
+	unsigned settle_ms;        /* keep recording this long after both ended */
+	FILE *log;                 /* agents' stderr; NULL to drop it */
+	/* When set, every link end is captured to DIR/<link>-<node>.pcap for
+	 * the whole session (harness/capture.h); the directory must exist. */
+	const char *capture_dir;
+	/* Called with every command before it goes to agent `to` (0 or 1);
+	 * may change it in place.  For tests of agents that are lied to. */
+	void (*rewrite)(void *user, int to, json_t *cmd);
+	void *rewrite_user;
+};
+
+struct sess_result {
+	/* [{"t": ms, "agent": "client", "event": {...}}, ...] in the order
+	 * the harness read them.  Owned; sess_result_free releases it. */
+	json_t *timeline;
+	bool timed_out;
+	/* Empty, or why the session broke: a crash, a protocol violation,
+	 * a fatal error event; names the agent. */
+	char broken[1280];
+	/* Whether the capture lost packets or failed (then `broken` says so
+	 * only if nothing else broke first). */
+	bool capture_incomplete;
+};
+
+int sess_run(const struct topo *t, const struct sess_options *o, struct sess_result *r,
+	     struct icl_err *err);
+void sess_result_free(struct sess_result *r);
+
+/* Timeline queries, for verdicts and tests.  `agent` NULL matches both.
+ * sess_find returns the first event (borrowed) named `event` whose string
+ * field `key` equals `value` (key NULL: any), or NULL. */
+json_t *sess_find(const struct sess_result *r, const char *agent, const char *event,
+		  const char *key, const char *value);
+/* How many events match, same rules. */
+size_t sess_count(const struct sess_result *r, const char *agent, const char *event,
+		  const char *key, const char *value);
+/* The last event named `event` of `agent`, or NULL. */
+json_t *sess_last(const struct sess_result *r, const char *agent, const char *event);
+
+#endif
