@@ -366,11 +366,12 @@ static int decode_attr(struct stun_msg *msg, uint16_t type, const uint8_t *v,
 	const struct attr_rule *r = rule_for(type);
 	int rc;
 
-	/* RFC 8489 14.5: integrity covers what comes before it; anything
-	 * later but FINGERPRINT would be unprotected.  (FINGERPRINT checks
-	 * that it is last itself.) */
+	/* RFC 8489 14.5: integrity covers what comes before it, so anything
+	 * later but FINGERPRINT is unprotected and MUST be ignored (not
+	 * rejected: MESSAGE-INTEGRITY-SHA256 may legally follow).  The outer
+	 * loop has already bounds-checked it. */
 	if ((msg->has & STUN_HAS_INTEGRITY) && type != STUN_A_FINGERPRINT)
-		return icl_err_set(err, ICL_EINPUT, "attribute 0x%04x after MESSAGE-INTEGRITY", type);
+		return 0;
 	if (r == NULL) {
 		note_unknown(msg, type);
 		return 0;

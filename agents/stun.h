@@ -141,9 +141,9 @@ bool stun_is_stun(const uint8_t *buf, size_t len);
 
 /* Decode `buf`.  Checks the header (zero top bits, length a multiple of 4
  * and equal to len - 20, magic cookie), every attribute's bounds and the
- * size each known attribute must have, that only FINGERPRINT may follow
- * MESSAGE-INTEGRITY and that FINGERPRINT, when present, is last and
- * correct.  Returns 0, or ICL_EINPUT with the reason in `err`.
+ * size each known attribute must have, and that FINGERPRINT, when
+ * present, is last and correct.  Attributes after MESSAGE-INTEGRITY other
+ * than FINGERPRINT are ignored, as RFC 8489 14.5 requires.  Returns 0, or ICL_EINPUT with the reason in `err`.
  * Integrity is not checked here: the key depends on USERNAME. */
 int stun_decode(const uint8_t *buf, size_t len, struct stun_msg *msg,
 		struct icl_err *err);
@@ -190,7 +190,9 @@ void stun_put_error(struct stun_writer *w, int code, const char *reason);
 void stun_put_unknown(struct stun_writer *w, const uint16_t *types, size_t n);
 void stun_put_integrity(struct stun_writer *w, const uint8_t *key, size_t key_len);
 void stun_put_fingerprint(struct stun_writer *w);
-/* Returns the message length, or -ENOSPC. */
+/* Returns the message length, or a negative errno: -ENOSPC when out of
+ * room, -EINVAL for an error code outside 300..699, -EAFNOSUPPORT for an
+ * address that is neither IPv4 nor IPv6, -EIO when OpenSSL fails. */
 int stun_writer_end(struct stun_writer *w);
 
 /* Fill a transaction ID from a CSPRNG (OpenSSL RAND_bytes). */

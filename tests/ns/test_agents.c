@@ -89,18 +89,18 @@ struct pair_run {
 	char lite[PATH_MAX], full[PATH_MAX];
 };
 
-static void run(struct pair_run *pr, const char *yaml, const char *server_setup,
-		struct sess_options *o)
+/* Run the session: server `sprog` with `scfg`, client icelab-full with
+ * `ccfg` (both configure commands are consumed). */
+static void run_with(struct pair_run *pr, const char *yaml, const char *sprog, json_t *scfg,
+		     json_t *ccfg, struct sess_options *o)
 {
-	char *lite_argv[] = { pr->lite, NULL }, *full_argv[] = { pr->full, NULL };
-	json_t *scfg = json_pack("{s:{s:s}}", "dtls", "setup", server_setup);
-	json_t *ccfg = json_pack("{s:s, s:{s:s}}", "role", "controlling", "dtls", "setup", "actpass");
+	char *full_argv[] = { pr->full, NULL }, *server_argv[] = { pr->lite, NULL };
 	struct icl_err err = {0};
 
-	built("icelab-lite", pr->lite, sizeof(pr->lite));
+	built(sprog, pr->lite, sizeof(pr->lite));
 	built("icelab-full", pr->full, sizeof(pr->full));
 	pr->t = ns_topo_from_yaml(yaml, &pr->plan);
-	o->agent[0] = (struct sess_agent){ "server", "server", lite_argv, scfg };
+	o->agent[0] = (struct sess_agent){ "server", "server", server_argv, scfg };
 	o->agent[1] = (struct sess_agent){ "client", "client", full_argv, ccfg };
 	if (!o->timeout_ms)
 		o->timeout_ms = 10000;
@@ -119,6 +119,15 @@ static void run(struct pair_run *pr, const char *yaml, const char *server_setup,
 	}
 	json_decref(scfg);
 	json_decref(ccfg);
+}
+
+/* The reference pair: icelab-lite (DTLS setup as given) and a controlling
+ * icelab-full offering actpass. */
+static void run(struct pair_run *pr, const char *yaml, const char *server_setup,
+		struct sess_options *o)
+{
+	run_with(pr, yaml, "icelab-lite", json_pack("{s:{s:s}}", "dtls", "setup", server_setup),
+		 json_pack("{s:s, s:{s:s}}", "role", "controlling", "dtls", "setup", "actpass"), o);
 }
 
 static void done(struct pair_run *pr)
@@ -232,6 +241,30 @@ START_TEST(seed_oneway_ipv6)
 	ck_assert_msg(strncmp(field(s, "local"), "198.51.100.20:", 14) == 0, "%s", field(s, "local"));
 	ck_assert_msg(strncmp(field(s, "remote"), "198.51.100.1:", 13) == 0, "%s", field(s, "remote"));
 	ck_assert_msg(strncmp(field(c, "remote"), "198.51.100.20:", 14) == 0, "%s", field(c, "remote"));
+	done(&pr);
+}
+END_TEST
+
+/* Two full agents: the server controlled, the client controlling with the
+ * nomination asked; checks run both ways (triggered checks) and both must
+ * agree on one 5-tuple. */
+START_TEST(full_pair)
+{
+	const char *nom = _i ? "aggressive" : "regular";
+	struct sess_options o = {0};
+	struct pair_run pr = {0};
+	char yaml[2048];
+
+	routed_yaml(yaml, sizeof(yaml), DUAL);
+	run_with(&pr, yaml, "icelab-full",
+		 json_pack("{s:s, s:{s:s}}", "role", "controlled", "dtls", "setup", "passive"),
+		 json_pack("{s:s, s:s, s:{s:s}}", "role", "controlling", "nomination", nom, "dtls",
+			   "setup", "actpass"), &o);
+	assert_connected(&pr.r, "server");
+	ck_assert_str_eq(assert_same_tuple(&pr.r), "ipv6");
+	/* A full controlled agent checks too: the client answered requests. */
+	ck_assert_uint_ge(sess_count(&pr.r, "client", "check", "kind", "request-answered"), 1);
+	ck_assert_uint_ge(sess_count(&pr.r, "server", "check", "kind", "check-succeeded"), 1);
 	done(&pr);
 }
 END_TEST
@@ -376,6 +409,7 @@ Suite *agents_ns_suite(void)
 	tcase_add_loop_test(tc, seed_oneway_capture, 0, 2);
 	tcase_add_loop_test(tc, bad_fingerprint, 0, 2);
 	tcase_add_test(tc, bad_password);
+	tcase_add_loop_test(tc, full_pair, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
