@@ -10,7 +10,7 @@ OPT      ?= -O2
 SAN      ?=
 
 PKGS     := libnl-3.0 libnl-route-3.0 libnftables libfyaml libuv jansson \
-            openssl zlib libpcap
+            openssl zlib libpcap libnetfilter_queue
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -32,7 +32,6 @@ AGENT_MAINS := agents/lite_main.c agents/full_main.c
 AGENT_SRCS := $(filter-out $(AGENT_MAINS),$(wildcard agents/*.c)) common/err.c
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 NS_SRCS   := $(wildcard tests/ns/*.c)
-BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(LIB_SRCS))
@@ -66,7 +65,10 @@ $(BUILD)/test-unit: $(call obj,$(UNIT_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libic
 $(BUILD)/test-ns: $(call obj,$(NS_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
-$(BUILD)/bench-topo: $(call obj,$(BENCH_SRCS)) $(BUILD)/libicelab.a
+$(BUILD)/bench-topo: $(call obj,tests/bench/bench_topo.c) $(BUILD)/libicelab.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench-agents: $(call obj,tests/bench/bench_agents.c) $(BUILD)/libicelab.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 deps:
@@ -80,13 +82,14 @@ check: deps
 	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" \
 		$(subst $(BUILD),build/asan,$(BINS)) build/asan/test-unit build/asan/test-ns
 	$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) \
-		$(subst $(BUILD),build/clang,$(BINS)) build/clang/test-unit build/clang/test-ns
+		$(subst $(BUILD),build/clang,$(BINS)) build/clang/test-unit build/clang/test-ns \
+		build/clang/bench-topo build/clang/bench-agents
 	tests/run-tests build/asan
 
 run: deps all
 	$(BUILD)/icelab topo check scenarios/
 
-bench: deps all $(BUILD)/bench-topo
+bench: deps all $(BUILD)/bench-topo $(BUILD)/bench-agents
 	tests/bench/run $(BUILD)
 
 # libFuzzer on the STUN parser, under ASan+UBSan; the corpus lives in the

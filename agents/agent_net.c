@@ -69,6 +69,10 @@ static void dtls_send_cb(void *user, const uint8_t *buf, size_t len)
 		send_from(ag, p->sock, &p->remote, buf, len);
 		return;
 	}
+	if (ag->have_early) {
+		send_from(ag, ag->early_sock, &ag->early_remote, buf, len);
+		return;
+	}
 	if (ag->n_pending < AGENT_MAX_PENDING && len <= sizeof(ag->pending[0].buf)) {
 		memcpy(ag->pending[ag->n_pending].buf, buf, len);
 		ag->pending[ag->n_pending++].len = len;
@@ -202,6 +206,12 @@ static void ice_note_cb(void *user, const struct ice_note *n)
 	if (n->text)
 		json_object_set_new(o, "reason", json_string(n->text));
 	proto_emit(&ag->po, "check", o);
+	if (n->kind == ICE_NOTE_NOMINATING && n->use_candidate && ag->kind == AGENT_FULL &&
+	    n->remote.sa.sa_family != AF_UNSPEC) {
+		ag->have_early = true;
+		ag->early_sock = n->sock;
+		ag->early_remote = n->remote;
+	}
 }
 
 void agent__ice_callbacks(struct agent *ag, struct ice_callbacks *cb)
@@ -309,6 +319,17 @@ static void timer_cb(uv_timer_t *t)
 	agent__rearm(ag);
 }
 
+/* A DTLS client starts on the pair being nominated, once the nominating
+ * request is out (so the lite peer selects before the ClientHello lands):
+ * hence here, after the ICE call that sent it has returned. */
+static void start_early_dtls(struct agent *ag)
+{
+	if (ag->have_early && ag->dtls && ag->dtls_active && !ag->dtls_started) {
+		ag->dtls_started = true;
+		dtls_conn_start(ag->dtls);
+	}
+}
+
 /* One timer per agent, re-armed after everything that can move a
  * deadline: the next ICE deadline or DTLS retransmission, whichever is
  * first. */
@@ -319,6 +340,7 @@ void agent__rearm(struct agent *ag)
 
 	if (ag->closing)
 		return;
+	start_early_dtls(ag);
 	if (ag->ice)
 		due = ice_agent_deadline(ag->ice);
 	if (ag->dtls && ag->dtls_started && (d = dtls_conn_timeout_ms(ag->dtls)) >= 0 &&

@@ -21,6 +21,7 @@ int main(void)
 	srunner_add_suite(sr, natdiscovery_suite());
 	srunner_add_suite(sr, capture_suite());
 	srunner_add_suite(sr, agents_ns_suite());
+	srunner_add_suite(sr, impair_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -9,5 +9,6 @@ Suite *nat_ns_suite(void);
 Suite *natdiscovery_suite(void);
 Suite *capture_suite(void);
 Suite *agents_ns_suite(void);
+Suite *impair_suite(void);
 
 #endif
