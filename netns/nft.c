@@ -1,9 +1,14 @@
 #include "nft.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <nftables/libnftables.h>
+
+/* libnftables is not thread-safe (its first context initialises global
+ * state without a lock), and topology nodes are built in parallel. */
+static pthread_mutex_t nft_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Keep only the first line of nft's multi-line error (the message; the
  * following lines echo the input with carets). */
@@ -17,7 +22,7 @@ static void first_line(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-int nft_apply(const char *ruleset, struct icl_err *err)
+static int run(const char *ruleset, struct icl_err *err)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	char line[512];
@@ -34,4 +39,14 @@ int nft_apply(const char *ruleset, struct icl_err *err)
 	}
 	nft_ctx_free(ctx);
 	return rc != 0 ? -EINVAL : 0;
+}
+
+int nft_apply(const char *ruleset, struct icl_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&nft_lock);
+	rc = run(ruleset, err);
+	pthread_mutex_unlock(&nft_lock);
+	return rc;
 }

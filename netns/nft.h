@@ -3,7 +3,8 @@
  * The ruleset lands in the calling thread's network namespace: libnftables
  * opens its netlink socket when its context is created, so the context is
  * created here, after the caller has entered the node, and freed before
- * returning.
+ * returning.  Calls from several threads are serialised (libnftables is
+ * not thread-safe).
  */
 #ifndef NETNS_NFT_H
 #define NETNS_NFT_H

@@ -6,8 +6,11 @@
  * removes everything; if the process dies instead, the kernel does the
  * same.  Nothing is ever added to the calling thread's own namespace.
  *
- * Threading: call from one thread; the calling thread is moved between
- * namespaces while building and is back in its own namespace on return.
+ * Threading: call from one thread at a time.  topo_up() creates each
+ * node's namespace in a thread of its own (and loads the node's nftables
+ * rules there), builds links and addresses from the calling thread, and
+ * joins every thread before it returns.  The calling thread never changes
+ * namespace, and the threads block all signals.
  */
 #ifndef NETNS_TOPO_H
 #define NETNS_TOPO_H
