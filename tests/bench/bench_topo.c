@@ -4,7 +4,11 @@
  * The command version is generated from the same plan: one `ip netns add`
  * per node, the same sysctls, veth pairs, addresses (nodad), routes, and
  * the very nftables text icelab loads, through `nft -f`.  Both are timed
- * from start of build to return of teardown. */
+ * from start of build to return of teardown.
+ *
+ * A third figure puts icelab's in context: the kernel floor, the same
+ * namespaces and veth pairs and nothing else (no sysctls, addresses,
+ * routes, rules or readiness wait), created one after the other. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,8 @@
 #include <unistd.h>
 
 #include "../../harness/scenario.h"
+#include "../../netns/link.h"
+#include "../../netns/ns.h"
 #include "../../netns/rules.h"
 #include "../../netns/topo.h"
 
@@ -165,6 +171,57 @@ static double run_icelab(const struct topo_plan *p)
 	return now_ms() - t0;
 }
 
+static void die(const struct icl_err *err)
+{
+	fprintf(stderr, "bench: %s\n", err->msg);
+	exit(1);
+}
+
+static int node_at(const struct topo_plan *p, const char *name)
+{
+	return (int)(topo_plan_node(p, name) - p->nodes);
+}
+
+/* The floor's links; the namespaces exist, `home` is where we return. */
+static void floor_links(const struct topo_plan *p, const int *fds, const int *sk)
+{
+	struct link_batch *b = link_batch_new();
+	struct icl_err err;
+
+	for (size_t k = 0; b != NULL && k < p->n_links; k++) {
+		const struct topo_link *l = &p->links[k];
+		int a = node_at(p, l->end[0].node), z = node_at(p, l->end[1].node);
+		struct link_veth v = {l->end[0].ifname, 100 + 2 * (int)k, l->end[1].ifname,
+				      101 + 2 * (int)k, fds[z], l->mtu};
+
+		link_batch_veth(b, &v, l->name);
+		if (link_batch_run(sk[a], b, &err) < 0)
+			die(&err);
+	}
+	link_batch_free(b);
+}
+
+static double run_floor(const struct topo_plan *p, int home)
+{
+	int *fds = calloc(p->n_nodes, sizeof(int)), *sk = calloc(p->n_nodes, sizeof(int));
+	struct icl_err err;
+	double t0 = now_ms();
+
+	for (size_t i = 0; i < p->n_nodes; i++)
+		if (ns_create(&fds[i], &err) < 0 || link_sock_open(&sk[i], &err) < 0)
+			die(&err);
+	if (ns_enter(home, &err) < 0)
+		die(&err);
+	floor_links(p, fds, sk);
+	for (size_t i = 0; i < p->n_nodes; i++) {
+		close(sk[i]);
+		close(fds[i]);
+	}
+	free(fds);
+	free(sk);
+	return now_ms() - t0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = argc > 1 ? argv[1] : "tests/bench/nat3.yaml";
@@ -173,9 +230,12 @@ int main(int argc, char **argv)
 	struct icl_err err;
 	char dir[] = "/tmp/icelab-bench-XXXXXX", script[300];
 	double *a = calloc((size_t)n, sizeof(double)), *b = calloc((size_t)n, sizeof(double));
-	double ma, mb;
+	double *f = calloc((size_t)n, sizeof(double));
+	double ma, mb, mf;
+	int home;
 
-	if (scn_load_topology(file, &p, &err) < 0 || mkdtemp(dir) == NULL) {
+	if (scn_load_topology(file, &p, &err) < 0 || ns_open_current(&home, &err) < 0 ||
+	    mkdtemp(dir) == NULL) {
 		fprintf(stderr, "bench: %s\n", err.msg);
 		return 2;
 	}
@@ -187,17 +247,24 @@ int main(int argc, char **argv)
 		a[i] = run_icelab(&p);
 	for (int i = 0; i < n; i++)
 		b[i] = run_script(script);
+	for (int i = 0; i < n; i++)
+		f[i] = run_floor(&p, home);
 	ma = median(a, n);
 	mb = median(b, n);
+	mf = median(f, n);
 	printf("topology %s: %zu nodes, %zu links, %d runs each\n", file, p.n_nodes, p.n_links, n);
 	printf("  icelab  up+down median %7.2f ms  (min %.2f, max %.2f)\n", ma, a[0], a[n - 1]);
 	printf("  ip/nft  up+down median %7.2f ms  (min %.2f, max %.2f)\n", mb, b[0], b[n - 1]);
 	printf("  ratio ip/nft : icelab = %.1fx\n", mb / ma);
+	printf("  kernel floor (the namespaces and veth pairs only) median %.2f ms"
+	       " (min %.2f): ratio ip/nft : floor = %.1fx\n", mf, f[0], mb / mf);
 	snprintf(script, sizeof(script), "rm -rf %s", dir);
 	if (system(script) != 0)
 		fprintf(stderr, "bench: could not remove %s\n", dir);
 	topo_plan_free(&p);
+	close(home);
 	free(a);
 	free(b);
+	free(f);
 	return 0;
 }
