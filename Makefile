@@ -56,6 +56,9 @@ $(BUILD)/libicelab-agent.a: $(AGENT_OBJS)
 $(BUILD)/icelab: $(call obj,$(MAIN_SRC)) $(BUILD)/libicelab.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The agents' objects come through a pattern rule; keep them (no relink).
+.SECONDARY:
+
 $(BUILD)/icelab-%: $(BUILD)/obj/agents/%_main.o $(BUILD)/libicelab-agent.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
