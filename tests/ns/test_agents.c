@@ -294,15 +294,6 @@ static int count_from_server(void *user, const struct capture_pkt *p)
 	return 0;
 }
 
-static void scan_server_end(const char *dir, struct wire_count *wc)
-{
-	char path[PATH_MAX];
-	struct icl_err err = {0};
-
-	snprintf(path, sizeof(path), "%s/wan-server.pcap", dir);
-	ck_assert_msg(capture_scan(path, count_from_server, wc, &err) >= 0, "%s", err.msg);
-}
-
 static void remove_dir(const char *dir)
 {
 	char cmd[PATH_MAX + 16];
@@ -320,20 +311,28 @@ START_TEST(seed_oneway_capture)
 	struct wire_count v6 = { AF_INET6, 0, 0 }, v4 = { AF_INET, 0, 0 };
 	char dir[] = "/tmp/icelab-test-XXXXXX";
 
+	struct icl_err err = {0};
+	char path[PATH_MAX];
+	int n6, n4;
+
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	o.capture_dir = dir;
 	run(&pr, oneway_yaml, _i ? "active" : "passive", &o);
+	/* Read the capture and remove it before any assertion can end the
+	 * test, so that a failure leaves no files behind. */
+	snprintf(path, sizeof(path), "%s/wan-server.pcap", dir);
+	n6 = capture_scan(path, count_from_server, &v6, &err);
+	n4 = capture_scan(path, count_from_server, &v4, n6 < 0 ? NULL : &err);
+	remove_dir(dir);
+	ck_assert_msg(n6 >= 0 && n4 >= 0, "%s", err.msg);
 	assert_connected(&pr.r, _i ? "client" : "server");
 	ck_assert(!pr.r.capture_incomplete);
-	scan_server_end(dir, &v6);
-	scan_server_end(dir, &v4);
 	/* The capture sees the server's IPv6 answers (so it would see DTLS
 	 * there too), and its DTLS on IPv4; never DTLS to an IPv6 address. */
 	ck_assert_msg(v6.stun > 0, "no IPv6 STUN from the server captured");
 	ck_assert_msg(v4.dtls > 0, "no IPv4 DTLS from the server captured");
 	ck_assert_msg(v6.dtls == 0, "the server sent %u DTLS records over IPv6", v6.dtls);
 	done(&pr);
-	remove_dir(dir);
 }
 END_TEST
 
