@@ -68,10 +68,10 @@ $(BUILD)/test-unit: $(call obj,$(UNIT_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libic
 $(BUILD)/test-ns: $(call obj,$(NS_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
-$(BUILD)/bench-topo: $(call obj,tests/bench/bench_topo.c) $(BUILD)/libicelab.a
+$(BUILD)/bench-topo: $(call obj,tests/bench/bench_topo.c tests/bench/bench_util.c) $(BUILD)/libicelab.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/bench-agents: $(call obj,tests/bench/bench_agents.c) $(BUILD)/libicelab.a
+$(BUILD)/bench-agents: $(call obj,tests/bench/bench_agents.c tests/bench/bench_util.c) $(BUILD)/libicelab.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 deps:

@@ -302,9 +302,14 @@ static void on_sigterm(uv_signal_t *s, int signum)
 
 static void hello(struct agent *ag)
 {
-	json_t *caps = json_pack(ag->kind == AGENT_LITE ? "[s, s]" : "[s, s, s]", "trickle",
-				 ag->kind == AGENT_LITE ? "lite" : "full", "aggressive-nomination");
+	json_t *caps = json_pack("[s]", "trickle");
 
+	if (ag->kind == AGENT_LITE) {
+		json_array_append_new(caps, json_string("lite"));
+	} else {
+		json_array_append_new(caps, json_string("full"));
+		json_array_append_new(caps, json_string("aggressive-nomination"));
+	}
 	proto_emit(&ag->po, "hello",
 		   json_pack("{s:i, s:s, s:s, s:o}", "protocol", PROTO_VERSION, "agent", ag->name,
 			     "version", AGENT_VERSION, "capabilities", caps));

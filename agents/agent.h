@@ -69,13 +69,6 @@ struct agent {
 	struct agent_datagram pending[AGENT_MAX_PENDING];
 	size_t n_pending;
 
-	/* A full agent may send on a valid pair before nomination completes
-	 * (RFC 8445 12.1.1): the pair it is nominating carries DTLS until a
-	 * pair is selected, which saves one round trip. */
-	bool have_early;
-	int early_sock;
-	union stun_addr early_remote;
-
 	char probe[96];
 	uint64_t probe_sent_ns;
 	bool probe_echoed;

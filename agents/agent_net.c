@@ -65,12 +65,12 @@ static void dtls_send_cb(void *user, const uint8_t *buf, size_t len)
 	struct agent *ag = user;
 	const struct ice_pair_info *p = ice_agent_selected(ag->ice);
 
+	/* Before selection, a full agent may use the pair it is nominating
+	 * (RFC 8445 12.1.1); a lite agent has none and must wait. */
+	if (!p)
+		p = ice_agent_nominating(ag->ice);
 	if (p) {
 		send_from(ag, p->sock, &p->remote, buf, len);
-		return;
-	}
-	if (ag->have_early) {
-		send_from(ag, ag->early_sock, &ag->early_remote, buf, len);
 		return;
 	}
 	if (ag->n_pending < AGENT_MAX_PENDING && len <= sizeof(ag->pending[0].buf)) {
@@ -201,17 +201,13 @@ static void ice_note_cb(void *user, const struct ice_note *n)
 		stun_addr_str(&n->local, l);
 	if (n->remote.sa.sa_family != AF_UNSPEC)
 		stun_addr_str(&n->remote, r);
+	if ((size_t)n->kind >= sizeof(note_kinds) / sizeof(note_kinds[0]) || !note_kinds[n->kind])
+		return;   /* a kind this agent does not report yet */
 	o = json_pack("{s:s, s:s, s:s, s:i, s:b}", "kind", note_kinds[n->kind], "local", l,
 		      "remote", r, "code", n->code, "use_candidate", n->use_candidate);
 	if (n->text)
 		json_object_set_new(o, "reason", json_string(n->text));
 	proto_emit(&ag->po, "check", o);
-	if (n->kind == ICE_NOTE_NOMINATING && n->use_candidate && ag->kind == AGENT_FULL &&
-	    n->remote.sa.sa_family != AF_UNSPEC) {
-		ag->have_early = true;
-		ag->early_sock = n->sock;
-		ag->early_remote = n->remote;
-	}
 }
 
 void agent__ice_callbacks(struct agent *ag, struct ice_callbacks *cb)
@@ -324,7 +320,7 @@ static void timer_cb(uv_timer_t *t)
  * hence here, after the ICE call that sent it has returned. */
 static void start_early_dtls(struct agent *ag)
 {
-	if (ag->have_early && ag->dtls && ag->dtls_active && !ag->dtls_started) {
+	if (ag->dtls && ag->dtls_active && !ag->dtls_started && ice_agent_nominating(ag->ice)) {
 		ag->dtls_started = true;
 		dtls_conn_start(ag->dtls);
 	}

@@ -380,8 +380,8 @@ bool ice__checks_pending(const struct ice_agent *ag)
 
 /* ---- Selection ------------------------------------------------------- */
 
-static void fill_info(const struct ice_agent *ag, const struct ice__pair *p,
-		      struct ice_pair_info *info)
+void ice__fill_info(const struct ice_agent *ag, const struct ice__pair *p,
+		    struct ice_pair_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->sock = ag->lm[p->l].sock;
@@ -427,7 +427,7 @@ void ice__consider_selection(struct ice_agent *ag)
 	if (best < 0 || best == ag->selected)
 		return;
 	ag->selected = best;
-	fill_info(ag, &ag->pairs[best], &ag->sel_info);
+	ice__fill_info(ag, &ag->pairs[best], &ag->sel_info);
 	if (!ag->cfg.lite)
 		prune_after_selection(ag);
 	if (ag->cb.selected)
@@ -594,6 +594,11 @@ const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag)
 	return ag->selected >= 0 ? &ag->sel_info : NULL;
 }
 
+const struct ice_pair_info *ice_agent_nominating(const struct ice_agent *ag)
+{
+	return ag->nominating && ag->selected < 0 ? &ag->nom_info : NULL;
+}
+
 /* ---- The peer -------------------------------------------------------- */
 
 int ice_agent_set_remote(struct ice_agent *ag, const char *ufrag, const char *pwd,
@@ -716,7 +721,7 @@ size_t ice_agent_pairs(const struct ice_agent *ag, struct ice_pair_view *out, si
 	for (size_t i = 0; i < ag->n_pairs && i < max; i++) {
 		const struct ice__pair *p = &ag->pairs[order[i]];
 
-		fill_info(ag, p, &out[i].info);
+		ice__fill_info(ag, p, &out[i].info);
 		out[i].state = p->st;
 		out[i].in_check_list = p->in_list;
 		out[i].removed = p->removed;

@@ -139,6 +139,11 @@ enum ice_state ice_agent_state(const struct ice_agent *ag);
 /* NULL until a pair is selected. */
 const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag);
 
+/* Regular nomination (8.1.1): the pair whose USE-CANDIDATE check is out,
+ * until a pair is selected or that check fails; else NULL.  A full agent
+ * may send data on it before selection (12.1.1): one round trip sooner. */
+const struct ice_pair_info *ice_agent_nominating(const struct ice_agent *ag);
+
 const char *ice_state_name(enum ice_state st);   /* "checking", ... */
 
 /* ---- Diagnostics (tests, timelines) ----------------------------------- */

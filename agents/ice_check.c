@@ -77,8 +77,11 @@ static void start_check(struct ice_agent *ag, int pi, uint64_t now_ms)
 	p->nominate_next = false;
 	p->st = ICE_PAIR_IN_PROGRESS;
 	ag->checks_started = true;
-	if (nominating && !ag->aggressive)
+	if (nominating && !ag->aggressive) {
+		ag->nominating = true;
+		ice__fill_info(ag, p, &ag->nom_info);
 		ice__note_pair(ag, ICE_NOTE_NOMINATING, 0, p, true, NULL);
+	}
 	send_request(ag, p);
 }
 
@@ -211,8 +214,10 @@ static void check_failed(struct ice_agent *ag, struct ice__pair *p, const struct
 	p->st = ICE_PAIR_FAILED;
 	ice__note_pair(ag, ICE_NOTE_CHECK_FAILED, code, p, tx->use_cand, why);
 	/* 8.1.1: the one nomination failed; there is no second one. */
-	if (tx->use_cand && tx->controlling && !ag->aggressive)
+	if (tx->use_cand && tx->controlling && !ag->aggressive) {
 		ag->nomination_failed = true;
+		ag->nominating = false;
+	}
 }
 
 void ice__check_timers(struct ice_agent *ag, uint64_t now_ms)

@@ -80,9 +80,13 @@ struct ice_agent {
 
 	int selected;              /* pair index, or -1 */
 	struct ice_pair_info sel_info;
+	bool nominating;           /* regular nomination's USE-CANDIDATE is out ... */
+	struct ice_pair_info nom_info;   /* ... on this pair */
 };
 
 /* ice.c */
+void ice__fill_info(const struct ice_agent *ag, const struct ice__pair *p,
+		    struct ice_pair_info *info);
 void ice__note(struct ice_agent *ag, enum ice_note_kind kind, int code, int sock,
 	       const union stun_addr *local, const union stun_addr *remote, bool use_cand,
 	       const char *text);

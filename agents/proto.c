@@ -82,11 +82,22 @@ static int get_uint(json_t *obj, const char *key, unsigned *out, struct icl_err 
 	return 0;
 }
 
+/* "a, b, c" into `buf`. */
+static const char *join_names(const char *const *names, size_t n, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", names[i]);
+	return buf;
+}
+
 /* `key` must be one of `names` (n of them); the index goes to *out. */
 static int get_enum(json_t *obj, const char *key, const char *const *names, size_t n,
 		    int *out, struct icl_err *err)
 {
-	char s[32];
+	char s[32], list[128];
 	int rc = get_string(obj, key, s, sizeof(s), false, err);
 
 	if (rc < 0 || !json_object_get(obj, key))
@@ -97,9 +108,8 @@ static int get_enum(json_t *obj, const char *key, const char *const *names, size
 			return 0;
 		}
 	}
-	return icl_err_set(err, ICL_EINPUT, "%s: \"%s\" is not one of %s%s%s%s%s", key, s,
-			   names[0], n > 1 ? ", " : "", n > 1 ? names[1] : "",
-			   n > 2 ? ", " : "", n > 2 ? names[2] : "");
+	return icl_err_set(err, ICL_EINPUT, "%s: \"%s\" is not one of %s", key, s,
+			   join_names(names, n, list, sizeof(list)));
 }
 
 static int parse_timers(json_t *t, struct proto_config *c, struct icl_err *err)

@@ -11,17 +11,10 @@ double aproc_now_ms(const struct aproc *ap)
 	return (uv_hrtime() - ap->t0_ns) / 1e6;
 }
 
-static void handle_closed(uv_handle_t *h)
-{
-	struct aproc *ap = h->data;
-
-	ap->open_handles--;
-}
-
 static void close_handle(struct aproc *ap, uv_handle_t *h)
 {
 	if (h->data == ap && !uv_is_closing(h))
-		uv_close(h, handle_closed);
+		uv_close(h, NULL);
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
@@ -122,7 +115,6 @@ static void init_pipes(struct aproc *ap, uv_loop_t *loop, uv_stdio_container_t s
 	for (int i = 0; i < 3; i++) {
 		uv_pipe_init(loop, p[i], 0);
 		p[i]->data = ap;
-		ap->open_handles++;
 		stdio[i].flags = UV_CREATE_PIPE | (i == 0 ? UV_READABLE_PIPE : UV_WRITABLE_PIPE);
 		stdio[i].data.stream = (uv_stream_t *)p[i];
 	}
@@ -157,7 +149,6 @@ int aproc_spawn(struct aproc *ap, uv_loop_t *loop, const struct topo *t, const c
 		return icl_err_set(err, rc, "agent %s: starting %s in node %s: %s", ap->name,
 				   argv[0], node, uv_strerror(rc));
 	}
-	ap->open_handles++;
 	ap->running = true;
 	uv_read_start((uv_stream_t *)&ap->out, alloc_out, read_out);
 	uv_read_start((uv_stream_t *)&ap->err, alloc_err, read_err);
@@ -208,8 +199,6 @@ void aproc_close(struct aproc *ap)
 	close_handle(ap, (uv_handle_t *)&ap->err);
 	/* The process handle closes in on_exit_cb, once the child is reaped;
 	 * never spawned, it only needs closing. */
-	if (!ap->running && !ap->exited && ap->proc_inited) {
-		ap->open_handles++;
+	if (!ap->running && !ap->exited && ap->proc_inited)
 		close_handle(ap, (uv_handle_t *)&ap->proc);
-	}
 }

@@ -56,7 +56,6 @@ struct aproc {
 	size_t len;
 	char errbuf[4096];
 	uint64_t t0_ns;
-	int open_handles;
 	bool proc_inited;
 };
 

@@ -30,6 +30,7 @@
 #include "../../netns/impair.h"
 #include "../../netns/sandbox.h"
 #include "../../netns/topo.h"
+#include "bench_util.h"
 
 #define RUNS_MAX 1000
 #define PINGS 20
@@ -76,28 +77,6 @@ struct bench {
 	char lite[PATH_MAX], full[PATH_MAX];
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts v. */
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void die(const char *what, const struct icl_err *err)
 {
 	fprintf(stderr, "bench-agents: %s: %s\n", what, err ? err->msg : "failed");
@@ -136,7 +115,7 @@ static double ping(int c, int s)
 {
 	struct sockaddr_in to_s = {.sin_family = AF_INET, .sin_port = htons(5300)};
 	struct sockaddr_in to_c = {.sin_family = AF_INET, .sin_port = htons(5200)};
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 
 	inet_pton(AF_INET, "203.0.113.10", &to_s.sin_addr);
 	inet_pton(AF_INET, "10.0.1.2", &to_c.sin_addr);
@@ -146,7 +125,7 @@ static double ping(int c, int s)
 	sendto(s, "pong", 4, 0, (struct sockaddr *)&to_c, sizeof(to_c));
 	if (!wait_datagram(c, 2000))
 		die("RTT echo lost", NULL);
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 static struct impair *impair(const struct bench *b, const struct topo *t)
@@ -181,7 +160,7 @@ static double path_rtt(const struct bench *b, bool impaired, double *min, double
 		im = impair(b, t);
 	for (int i = 0; i < PINGS; i++)
 		v[i] = ping(c, s);
-	m = median(v, PINGS);
+	m = bench_median(v, PINGS);
 	*min = v[0];
 	*max = v[PINGS - 1];
 	impair_stop(im);
@@ -251,7 +230,7 @@ static bool run_once(const struct bench *b, const char *setup, double out[M_COUN
 
 static void row(const char *label, double *v, int n, double rtt)
 {
-	double m = median(v, n);
+	double m = bench_median(v, n);
 
 	printf("  %-30s %8.1f %8.1f %8.1f %7.2f\n", label, m, v[0], v[n - 1], m / rtt);
 }
@@ -291,8 +270,8 @@ static void report_mark(double (*s)[M_COUNT], int n, enum mark m, double rtt)
 	if (k == 0)
 		printf("  %-30s %8s\n", marks[m].label, "-");
 	else
-		printf("  %-30s %8.1f %14.2f\n", marks[m].label, median(at, k),
-		       median(after, k) / rtt);
+		printf("  %-30s %8.1f %14.2f\n", marks[m].label, bench_median(at, k),
+		       bench_median(after, k) / rtt);
 }
 
 static void report_marks(double (*s)[M_COUNT], int n, double rtt)

@@ -22,27 +22,7 @@
 #include "../../netns/ns.h"
 #include "../../netns/rules.h"
 #include "../../netns/topo.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#include "bench_util.h"
 
 static void addr_txt(const struct topo_prefix *p, char *buf, size_t cap)
 {
@@ -140,7 +120,7 @@ static int write_script(const struct topo_plan *p, const char *dir, const char *
 
 static double run_script(const char *path)
 {
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 	pid_t pid = fork();
 	int st;
 
@@ -154,21 +134,21 @@ static double run_script(const char *path)
 			path);
 		exit(1);
 	}
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 static double run_icelab(const struct topo_plan *p)
 {
 	struct icl_err err;
 	struct topo *t;
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 
 	if (topo_up(p, &t, &err) < 0) {
 		fprintf(stderr, "bench: %s\n", err.msg);
 		exit(1);
 	}
 	topo_down(t);
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 static void die(const struct icl_err *err)
@@ -205,7 +185,7 @@ static double run_floor(const struct topo_plan *p, int home)
 {
 	int *fds = calloc(p->n_nodes, sizeof(int)), *sk = calloc(p->n_nodes, sizeof(int));
 	struct icl_err err;
-	double t0 = now_ms();
+	double t0 = bench_now_ms();
 
 	for (size_t i = 0; i < p->n_nodes; i++)
 		if (ns_create(&fds[i], &err) < 0 || link_sock_open(&sk[i], &err) < 0)
@@ -219,7 +199,7 @@ static double run_floor(const struct topo_plan *p, int home)
 	}
 	free(fds);
 	free(sk);
-	return now_ms() - t0;
+	return bench_now_ms() - t0;
 }
 
 int main(int argc, char **argv)
@@ -249,9 +229,9 @@ int main(int argc, char **argv)
 		b[i] = run_script(script);
 	for (int i = 0; i < n; i++)
 		f[i] = run_floor(&p, home);
-	ma = median(a, n);
-	mb = median(b, n);
-	mf = median(f, n);
+	ma = bench_median(a, n);
+	mb = bench_median(b, n);
+	mf = bench_median(f, n);
 	printf("topology %s: %zu nodes, %zu links, %d runs each\n", file, p.n_nodes, p.n_links, n);
 	printf("  icelab  up+down median %7.2f ms  (min %.2f, max %.2f)\n", ma, a[0], a[n - 1]);
 	printf("  ip/nft  up+down median %7.2f ms  (min %.2f, max %.2f)\n", mb, b[0], b[n - 1]);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -228,4 +229,42 @@ void ns_kill(pid_t pid)
 
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+}
+
+void ns_routed_yaml(char *buf, size_t cap, bool ipv4, bool ipv6)
+{
+	const char *c4 = ipv4 ? "ipv4: 10.0.1.2/24, " : "";
+	const char *r4l = ipv4 ? "ipv4: 10.0.1.1/24, " : "";
+	const char *r4w = ipv4 ? "ipv4: 203.0.113.1/24, " : "";
+	const char *s4 = ipv4 ? "ipv4: 203.0.113.10/24, " : "";
+	const char *c6 = ipv6 ? "ipv6: '2001:db8:1::2/64'" : "";
+	const char *r6l = ipv6 ? "ipv6: '2001:db8:1::1/64'" : "";
+	const char *r6w = ipv6 ? "ipv6: '2001:db8:2::1/64'" : "";
+	const char *s6 = ipv6 ? "ipv6: '2001:db8:2::10/64'" : "";
+
+	snprintf(buf, cap,
+		 "topology:\n"
+		 "  nodes:\n"
+		 "    client: { gateway: router }\n"
+		 "    router: { router: true }\n"
+		 "    server: { gateway: router }\n"
+		 "  links:\n"
+		 "    lan:\n"
+		 "      a: { node: client, %s%s }\n"
+		 "      b: { node: router, %s%s }\n"
+		 "    wan:\n"
+		 "      a: { node: router, %s%s }\n"
+		 "      b: { node: server, %s%s }\n",
+		 c4, c6, r4l, r6l, r4w, r6w, s4, s6);
+}
+
+void ns_built_path(const char *name, char *out, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	ck_assert(n > 0);
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	snprintf(out, cap, "%s/%s", self, name);
 }

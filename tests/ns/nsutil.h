@@ -9,6 +9,43 @@
 
 #include "../../netns/topo.h"
 
+/* The seed case's network (scenarios/topo-ipv6-oneway.yaml): client
+ * 10.0.0.2 / 2001:db8:1::2 behind a router that NATs IPv4 (outside
+ * 203.0.113.1) and routes IPv6 but drops it from wan to lan; server
+ * 203.0.113.10 / 2001:db8:2::10.  A literal, so tests can append to it. */
+#define NS_ONEWAY_YAML \
+	"topology:\n" \
+	"  nodes:\n" \
+	"    client:\n" \
+	"      routes:\n" \
+	"        - { to: default, via: 10.0.0.1 }\n" \
+	"        - { to: default, via: '2001:db8:1::1' }\n" \
+	"    router:\n" \
+	"      router: true\n" \
+	"      nat:\n" \
+	"        - { inside: lan, outside: wan, family: ipv4 }\n" \
+	"      filters:\n" \
+	"        - { action: drop, family: ipv6, in: wan, out: lan }\n" \
+	"    server:\n" \
+	"      routes:\n" \
+	"        - { to: default, via: '2001:db8:2::1' }\n" \
+	"  links:\n" \
+	"    lan:\n" \
+	"      a: { node: client, ipv4: 10.0.0.2/24, ipv6: '2001:db8:1::2/64' }\n" \
+	"      b: { node: router, ipv4: 10.0.0.1/24, ipv6: '2001:db8:1::1/64' }\n" \
+	"    wan:\n" \
+	"      a: { node: router, ipv4: 203.0.113.1/24, ipv6: '2001:db8:2::1/64' }\n" \
+	"      b: { node: server, ipv4: 203.0.113.10/24, ipv6: '2001:db8:2::10/64' }\n"
+
+/* client --lan-- router --wan-- server, routed, no NAT, with the families
+ * asked: client 10.0.1.2 / 2001:db8:1::2, router 10.0.1.1 and
+ * 203.0.113.1 / 2001:db8:1::1 and 2001:db8:2::1, server 203.0.113.10 /
+ * 2001:db8:2::10. */
+void ns_routed_yaml(char *buf, size_t cap, bool ipv4, bool ipv6);
+
+/* The path of program `name` built next to the running test binary. */
+void ns_built_path(const char *name, char *out, size_t cap);
+
 /* Build a topology from YAML text; aborts the test on failure. */
 struct topo *ns_topo_from_yaml(const char *yaml, struct topo_plan *plan);
 void ns_topo_free(struct topo *t, struct topo_plan *plan);

@@ -9,84 +9,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../agents/stun.h"
 #include "../../harness/capture.h"
 #include "../../harness/session.h"
 #include "nsutil.h"
-
-#define PROTO_FP_MAX_TEST 128
 #include "suites.h"
 
 enum fam { V4, V6, DUAL };
 
-/* client --lan-- router --wan-- server, routed, with the families asked. */
 static void routed_yaml(char *buf, size_t cap, enum fam f)
 {
-	const char *c4 = f != V6 ? "ipv4: 10.0.1.2/24, " : "";
-	const char *r4l = f != V6 ? "ipv4: 10.0.1.1/24, " : "";
-	const char *r4w = f != V6 ? "ipv4: 203.0.113.1/24, " : "";
-	const char *s4 = f != V6 ? "ipv4: 203.0.113.10/24, " : "";
-	const char *c6 = f != V4 ? "ipv6: '2001:db8:1::2/64'" : "";
-	const char *r6l = f != V4 ? "ipv6: '2001:db8:1::1/64'" : "";
-	const char *r6w = f != V4 ? "ipv6: '2001:db8:2::1/64'" : "";
-	const char *s6 = f != V4 ? "ipv6: '2001:db8:2::10/64'" : "";
-
-	snprintf(buf, cap,
-		 "topology:\n"
-		 "  nodes:\n"
-		 "    client: { gateway: router }\n"
-		 "    router: { router: true }\n"
-		 "    server: { gateway: router }\n"
-		 "  links:\n"
-		 "    lan:\n"
-		 "      a: { node: client, %s%s }\n"
-		 "      b: { node: router, %s%s }\n"
-		 "    wan:\n"
-		 "      a: { node: router, %s%s }\n"
-		 "      b: { node: server, %s%s }\n",
-		 c4, c6, r4l, r6l, r4w, r6w, s4, s6);
-}
-
-/* The seed case (scenarios/topo-ipv6-oneway.yaml): IPv4 through a NAT44,
- * IPv6 routed but dropped from server to client. */
-static const char oneway_yaml[] =
-	"topology:\n"
-	"  nodes:\n"
-	"    client: { gateway: router }\n"
-	"    router:\n"
-	"      router: true\n"
-	"      nat: { inside: lan, outside: wan, family: ipv4 }\n"
-	"      filters:\n"
-	"        - { action: drop, family: ipv6, in: wan, out: lan }\n"
-	"    server:\n"
-	"      routes:\n"
-	"        - { to: '2001:db8:b::/64', via: '2001:db8:2::1' }\n"
-	"  links:\n"
-	"    lan:\n"
-	"      a: { node: client, ipv4: 10.0.1.2/24, ipv6: '2001:db8:b::2/64' }\n"
-	"      b: { node: router, ipv4: 10.0.1.1/24, ipv6: '2001:db8:b::1/64' }\n"
-	"    wan:\n"
-	"      a: { node: router, ipv4: 198.51.100.1/24, ipv6: '2001:db8:2::1/64' }\n"
-	"      b: { node: server, ipv4: 198.51.100.20/24, ipv6: '2001:db8:2::20/64' }\n";
-
-/* A program built next to this test binary. */
-static void built(const char *name, char *out, size_t cap)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	ck_assert(n > 0);
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	*slash = '\0';
-	snprintf(out, cap, "%s/%s", self, name);
+	ns_routed_yaml(buf, cap, f != V6, f != V4);
 }
 
 struct pair_run {
 	struct topo_plan plan;
 	struct topo *t;
 	struct sess_result r;
-	char lite[PATH_MAX], full[PATH_MAX];
+	char server[PATH_MAX], full[PATH_MAX];
 };
 
 /* Run the session: server `sprog` with `scfg`, client icelab-full with
@@ -94,11 +34,11 @@ struct pair_run {
 static void run_with(struct pair_run *pr, const char *yaml, const char *sprog, json_t *scfg,
 		     json_t *ccfg, struct sess_options *o)
 {
-	char *full_argv[] = { pr->full, NULL }, *server_argv[] = { pr->lite, NULL };
+	char *full_argv[] = { pr->full, NULL }, *server_argv[] = { pr->server, NULL };
 	struct icl_err err = {0};
 
-	built(sprog, pr->lite, sizeof(pr->lite));
-	built("icelab-full", pr->full, sizeof(pr->full));
+	ns_built_path(sprog, pr->server, sizeof(pr->server));
+	ns_built_path("icelab-full", pr->full, sizeof(pr->full));
 	pr->t = ns_topo_from_yaml(yaml, &pr->plan);
 	o->agent[0] = (struct sess_agent){ "server", "server", server_argv, scfg };
 	o->agent[1] = (struct sess_agent){ "client", "client", full_argv, ccfg };
@@ -226,7 +166,7 @@ START_TEST(seed_oneway_ipv6)
 	struct pair_run pr = {0};
 	json_t *c, *s;
 
-	run(&pr, oneway_yaml, setup, &o);
+	run(&pr, NS_ONEWAY_YAML, setup, &o);
 	assert_connected(&pr.r, _i ? "client" : "server");
 	c = sess_last(&pr.r, "client", "selected-pair");
 	s = sess_last(&pr.r, "server", "selected-pair");
@@ -238,9 +178,9 @@ START_TEST(seed_oneway_ipv6)
 	ck_assert_msg(sess_count(&pr.r, "server", "check", "kind", "request-answered") >= 2,
 		      "server answered fewer than two checks");
 	/* The server sees the client through the NAT44. */
-	ck_assert_msg(strncmp(field(s, "local"), "198.51.100.20:", 14) == 0, "%s", field(s, "local"));
-	ck_assert_msg(strncmp(field(s, "remote"), "198.51.100.1:", 13) == 0, "%s", field(s, "remote"));
-	ck_assert_msg(strncmp(field(c, "remote"), "198.51.100.20:", 14) == 0, "%s", field(c, "remote"));
+	ck_assert_msg(strncmp(field(s, "local"), "203.0.113.10:", 13) == 0, "%s", field(s, "local"));
+	ck_assert_msg(strncmp(field(s, "remote"), "203.0.113.1:", 12) == 0, "%s", field(s, "remote"));
+	ck_assert_msg(strncmp(field(c, "remote"), "203.0.113.10:", 13) == 0, "%s", field(c, "remote"));
 	done(&pr);
 }
 END_TEST
@@ -269,37 +209,78 @@ START_TEST(full_pair)
 }
 END_TEST
 
-/* Count the server's datagrams from `src` (an IPv6 literal or an IPv4
- * one) whose first byte says DTLS (20..63) or STUN (0..3), RFC 7983. */
+/* What the server sent, per family, as captured on its own end of the
+ * wan link (2001:db8:2::10 and 203.0.113.10 in both topologies used
+ * here), classified by first byte (RFC 7983) and, for STUN, decoded. */
 struct wire_count {
 	int family;
-	unsigned dtls, stun;
+	unsigned dtls, stun, stun_ok, stun_401;
 };
+
+static bool from_server(const struct capture_pkt *p, int family)
+{
+	static const struct in6_addr v6 = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x10 } };
+
+	if (p->family != family || p->len == 0)
+		return false;
+	return family == AF_INET6 ? memcmp(&p->src.v6, &v6, sizeof(v6)) == 0
+				  : p->src.v4.s_addr == htonl(0xcb00710a);   /* 203.0.113.10 */
+}
+
+static void count_stun(struct wire_count *wc, const struct capture_pkt *p)
+{
+	struct stun_msg m;
+
+	wc->stun++;
+	if (stun_decode(p->payload, p->len, &m, NULL) < 0)
+		return;
+	wc->stun_ok += m.cls == STUN_SUCCESS;
+	wc->stun_401 += m.cls == STUN_ERROR && m.error_code == 401;
+}
 
 static int count_from_server(void *user, const struct capture_pkt *p)
 {
 	struct wire_count *wc = user;
 
-	if (p->family != wc->family || p->sport == 0 || p->len == 0)
-		return 0;
-	if (wc->family == AF_INET6 && memcmp(&p->src.v6, &(struct in6_addr){ .s6_addr = {
-		    0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x20 } }, 16) != 0)
-		return 0;
-	if (wc->family == AF_INET && p->src.v4.s_addr != htonl(0xc6336414))   /* 198.51.100.20 */
+	if (!from_server(p, wc->family))
 		return 0;
 	if (p->payload[0] >= 20 && p->payload[0] <= 63)
 		wc->dtls++;
 	else if (p->payload[0] <= 3)
-		wc->stun++;
+		count_stun(wc, p);
 	return 0;
 }
 
-static void remove_dir(const char *dir)
+/* Capture every link of the session into a fresh directory `dir`
+ * (a mkdtemp template). */
+static void capture_into(struct sess_options *o, char *dir)
 {
-	char cmd[PATH_MAX + 16];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	o->capture_dir = dir;
+}
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+/* Count what the server sent, then delete the capture, before any
+ * assertion can end the test, so that a failure leaves no files behind. */
+static void read_server_wire(const char *dir, struct wire_count *v4, struct wire_count *v6)
+{
+	static const char *const files[] = { "lan-client.pcap", "lan-router.pcap",
+					     "wan-router.pcap", "wan-server.pcap" };
+	struct icl_err err = {0};
+	char path[PATH_MAX];
+	int n4, n6 = 0;
+
+	snprintf(path, sizeof(path), "%s/wan-server.pcap", dir);
+	*v4 = (struct wire_count){ .family = AF_INET };
+	*v6 = (struct wire_count){ .family = AF_INET6 };
+	n4 = capture_scan(path, count_from_server, v4, &err);
+	if (n4 >= 0)
+		n6 = capture_scan(path, count_from_server, v6, &err);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	ck_assert_msg(rmdir(dir) == 0, "capture directory %s not empty", dir);
+	ck_assert_msg(n4 >= 0 && n6 >= 0, "%s", err.msg);
 }
 
 /* The seed case again, judged from the wire: what the server sent, as
@@ -308,28 +289,17 @@ START_TEST(seed_oneway_capture)
 {
 	struct sess_options o = {0};
 	struct pair_run pr = {0};
-	struct wire_count v6 = { AF_INET6, 0, 0 }, v4 = { AF_INET, 0, 0 };
+	struct wire_count v4, v6;
 	char dir[] = "/tmp/icelab-test-XXXXXX";
 
-	struct icl_err err = {0};
-	char path[PATH_MAX];
-	int n6, n4;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	o.capture_dir = dir;
-	run(&pr, oneway_yaml, _i ? "active" : "passive", &o);
-	/* Read the capture and remove it before any assertion can end the
-	 * test, so that a failure leaves no files behind. */
-	snprintf(path, sizeof(path), "%s/wan-server.pcap", dir);
-	n6 = capture_scan(path, count_from_server, &v6, &err);
-	n4 = capture_scan(path, count_from_server, &v4, n6 < 0 ? NULL : &err);
-	remove_dir(dir);
-	ck_assert_msg(n6 >= 0 && n4 >= 0, "%s", err.msg);
+	capture_into(&o, dir);
+	run(&pr, NS_ONEWAY_YAML, _i ? "active" : "passive", &o);
+	read_server_wire(dir, &v4, &v6);
 	assert_connected(&pr.r, _i ? "client" : "server");
 	ck_assert(!pr.r.capture_incomplete);
 	/* The capture sees the server's IPv6 answers (so it would see DTLS
 	 * there too), and its DTLS on IPv4; never DTLS to an IPv6 address. */
-	ck_assert_msg(v6.stun > 0, "no IPv6 STUN from the server captured");
+	ck_assert_msg(v6.stun_ok > 0, "no IPv6 STUN success from the server captured");
 	ck_assert_msg(v4.dtls > 0, "no IPv4 DTLS from the server captured");
 	ck_assert_msg(v6.dtls == 0, "the server sent %u DTLS records over IPv6", v6.dtls);
 	done(&pr);
@@ -339,7 +309,7 @@ END_TEST
 /* Change one hex digit of the fingerprint handed to the client. */
 static void wrong_fingerprint(void *user, int to, json_t *cmd)
 {
-	char fp[PROTO_FP_MAX_TEST];
+	char fp[128];
 
 	(void)user;
 	if (to != 1 || strcmp(field(cmd, "cmd"), "set-remote-description") != 0)
@@ -380,16 +350,24 @@ START_TEST(bad_password)
 {
 	struct sess_options o = { .rewrite = wrong_password, .timeout_ms = 3000 };
 	struct pair_run pr = {0};
-	char yaml[2048];
+	struct wire_count v4, v6;
+	char yaml[2048], dir[] = "/tmp/icelab-test-XXXXXX";
 
 	routed_yaml(yaml, sizeof(yaml), DUAL);
+	capture_into(&o, dir);
 	run(&pr, yaml, "passive", &o);
+	read_server_wire(dir, &v4, &v6);
 	ck_assert_msg(!pr.r.broken[0], "%s", pr.r.broken);
-	/* Every check reached the server and was refused as unauthenticated,
-	 * and nothing was ever selected by either side. */
-	ck_assert_uint_ge(sess_count(&pr.r, "server", "check", "kind", "request-answered"), 2);
-	ck_assert_uint_eq(sess_count(&pr.r, "server", "check", "kind", "request-answered") -
-			  count_code(&pr.r, "server", 401), 0);
+	/* On the wire: the server answered the client's checks in both
+	 * families with 401 and never with a success. */
+	ck_assert_msg(v4.stun_401 > 0 && v6.stun_401 > 0, "401s on the wire: %u IPv4, %u IPv6",
+		      v4.stun_401, v6.stun_401);
+	ck_assert_uint_eq(v4.stun_ok + v6.stun_ok, 0);
+	ck_assert_uint_eq(v4.dtls + v6.dtls, 0);
+	/* And both agents say so: every answer was a 401, the client saw
+	 * them, nothing was ever selected. */
+	ck_assert_uint_eq(sess_count(&pr.r, "server", "check", "kind", "request-answered"),
+			  count_code(&pr.r, "server", 401));
 	ck_assert_uint_ge(count_code(&pr.r, "client", 401), 2);
 	ck_assert_ptr_null(sess_find(&pr.r, NULL, "selected-pair", NULL, NULL));
 	ck_assert_ptr_nonnull(sess_find(&pr.r, "client", "ice-state", "state", "failed"));

@@ -42,29 +42,7 @@ static const char routed_yaml[] =
 	"      b: { node: server, ipv4: 10.2.0.2/24, ipv6: 'fd00:2::2/64' }\n";
 
 /* scenarios/topo-ipv6-oneway.yaml: IPv4 NATed, IPv6 dropped wan -> lan. */
-static const char oneway_yaml[] =
-	"topology:\n"
-	"  nodes:\n"
-	"    client:\n"
-	"      routes:\n"
-	"        - { to: default, via: 10.0.0.1 }\n"
-	"        - { to: default, via: '2001:db8:1::1' }\n"
-	"    router:\n"
-	"      router: true\n"
-	"      nat:\n"
-	"        - { inside: lan, outside: wan, family: ipv4 }\n"
-	"      filters:\n"
-	"        - { action: drop, family: ipv6, in: wan, out: lan }\n"
-	"    server:\n"
-	"      routes:\n"
-	"        - { to: default, via: '2001:db8:2::1' }\n"
-	"  links:\n"
-	"    lan:\n"
-	"      a: { node: client, ipv4: 10.0.0.2/24, ipv6: '2001:db8:1::2/64' }\n"
-	"      b: { node: router, ipv4: 10.0.0.1/24, ipv6: '2001:db8:1::1/64' }\n"
-	"    wan:\n"
-	"      a: { node: router, ipv4: 203.0.113.1/24, ipv6: '2001:db8:2::1/64' }\n"
-	"      b: { node: server, ipv4: 203.0.113.10/24, ipv6: '2001:db8:2::10/64' }\n";
+static const char oneway_yaml[] = NS_ONEWAY_YAML;
 
 static const char *const four_files[] = { "lan-client.pcap", "lan-router.pcap",
 					  "wan-router.pcap", "wan-server.pcap" };

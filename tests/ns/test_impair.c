@@ -32,20 +32,6 @@
 #define LOSS_PACKETS 200
 #define REORDER_PACKETS 100
 
-static const char yaml[] =
-	"topology:\n"
-	"  nodes:\n"
-	"    client: { gateway: router }\n"
-	"    router: { router: true }\n"
-	"    server: { gateway: router }\n"
-	"  links:\n"
-	"    lan:\n"
-	"      a: { node: client, ipv4: 10.0.1.2/24, ipv6: '2001:db8:1::2/64' }\n"
-	"      b: { node: router, ipv4: 10.0.1.1/24, ipv6: '2001:db8:1::1/64' }\n"
-	"    wan:\n"
-	"      a: { node: router, ipv4: 203.0.113.1/24, ipv6: '2001:db8:2::1/64' }\n"
-	"      b: { node: server, ipv4: 203.0.113.10/24, ipv6: '2001:db8:2::10/64' }\n";
-
 /* One family's pair of sockets. */
 struct path {
 	const char *client, *server; /* addresses */
@@ -107,7 +93,9 @@ static void lab_up(struct lab *l)
 	static const char *const addr[2][2] = {
 		{"10.0.1.2", "203.0.113.10"}, {"2001:db8:1::2", "2001:db8:2::10"}};
 	int big = 1 << 20;
+	char yaml[1024];
 
+	ns_routed_yaml(yaml, sizeof(yaml), true, true);
 	l->t = ns_topo_from_yaml(yaml, &l->plan);
 	for (int f = 0; f < 2; f++) {
 		struct path *p = &l->p[f];

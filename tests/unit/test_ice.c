@@ -882,6 +882,8 @@ START_TEST(test_regular_nomination_vs_lite)
 	ck_assert_int_eq(d.s.states[1], ICE_COMPLETED);
 	ck_assert_uint_eq(count_requests(&d.s, false), 0);
 	ck_assert_ptr_nonnull(find_note(&d.c, ICE_NOTE_NOMINATING, 0));
+	ck_assert_ptr_null(ice_agent_nominating(d.c.ag));   /* selected now */
+	ck_assert_ptr_null(ice_agent_nominating(d.s.ag));   /* lite never nominates */
 	net_free(&d.net);
 }
 END_TEST
@@ -930,12 +932,17 @@ START_TEST(test_nomination_failure_fails)
 	req = last_sent(&c);
 	ck_assert(has_use_cand(req));
 	ck_assert(addr_is(&req->to, "203.0.113.10", 3478));
+	/* While the USE-CANDIDATE check is out, its pair is the one data may
+	 * use before selection (12.1.1). */
+	ck_assert_ptr_nonnull(ice_agent_nominating(c.ag));
+	ck_assert(addr_is(&ice_agent_nominating(c.ag)->remote, "203.0.113.10", 3478));
 	if (_i == 0)
 		inject(&c, 0, &req->to, buf, mk_resp(buf, req, 500, "peer-password-0123456789",
 						     NULL));
 	run_until(&net, 60000);
 	ck_assert_int_eq(ice_agent_state(c.ag), ICE_FAILED);
 	ck_assert_ptr_null(ice_agent_selected(c.ag));
+	ck_assert_ptr_null(ice_agent_nominating(c.ag));
 	ck_assert_uint_eq(count_requests(&c, true), _i == 0 ? 1 : 7);
 	net_free(&net);
 }
