@@ -12,6 +12,7 @@
 
 #include "../common/err.h"
 #include "../netns/plan.h"
+#include "case.h"
 
 /* Load the topology: section of the scenario file at `path` into `plan`
  * (zeroed by the caller; owned by the caller afterwards, released with
@@ -26,5 +27,18 @@ int scn_load_topology(const char *path, struct topo_plan *plan, struct icl_err *
  * messages and stored as plan->file. */
 int scn_load_topology_buf(const char *name, const char *buf, size_t len, struct topo_plan *plan,
 			  struct icl_err *err);
+
+/* Load every case of the scenario file at `path`: its matrix expanded
+ * (one case when it has none; first matrix key varies slowest, excluded
+ * cells left out), each validated as a whole: topology, agents (exactly
+ * two, or none for a topology-only file whose probes are the test),
+ * signalling, expectations, expected failures.  `*out` is a heap array of
+ * `*n` cases, owned by the caller (scn_cases_free).  On error: one line
+ * "FILE:LINE:COL: FIELD: reason" (with " (case NAME)" when only one cell
+ * of the matrix is at fault), ICL_EINPUT, nothing returned. */
+int scn_load_cases(const char *path, struct scn_case **out, size_t *n, struct icl_err *err);
+int scn_load_cases_buf(const char *name, const char *buf, size_t len, struct scn_case **out,
+		       size_t *n, struct icl_err *err);
+void scn_cases_free(struct scn_case *cases, size_t n);
 
 #endif

@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, capture_suite());
 	srunner_add_suite(sr, agents_ns_suite());
 	srunner_add_suite(sr, impair_suite());
+	srunner_add_suite(sr, wire_ns_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

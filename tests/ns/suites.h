@@ -10,5 +10,6 @@ Suite *natdiscovery_suite(void);
 Suite *capture_suite(void);
 Suite *agents_ns_suite(void);
 Suite *impair_suite(void);
+Suite *wire_ns_suite(void);
 
 #endif

@@ -16,6 +16,10 @@ int main(void)
 	srunner_add_suite(sr, ice_suite());
 	srunner_add_suite(sr, dtls_suite());
 	srunner_add_suite(sr, proto_suite());
+	srunner_add_suite(sr, cases_suite());
+	srunner_add_suite(sr, verdict_suite());
+	srunner_add_suite(sr, wire_suite());
+	srunner_add_suite(sr, report_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -12,5 +12,9 @@ Suite *cand_suite(void);
 Suite *ice_suite(void);
 Suite *dtls_suite(void);
 Suite *proto_suite(void);
+Suite *cases_suite(void);
+Suite *verdict_suite(void);
+Suite *wire_suite(void);
+Suite *report_suite(void);
 
 #endif

@@ -1,0 +1,113 @@
+/* case.h - one runnable case: a scenario file expanded for one cell of its
+ * matrix.  Plain data, filled by the scenario loader (scenario.h), read by
+ * the runner, the verdict (verdict.h) and the wire checks (wire.h).
+ *
+ * Agents are referred to by their index in `agent[]`; an expectation about
+ * "both" agents uses SCN_AGENT_BOTH, "any" SCN_AGENT_ANY.
+ *
+ * Ownership: everything is inline except `plan` (released by
+ * topo_plan_free), `agent[i].configure` (a jansson reference), `expect`
+ * (heap array).  scn_case_free() releases all of it.
+ */
+#ifndef SCN_CASE_H
+#define SCN_CASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "../netns/plan.h"
+
+#define SCN_MAX_AGENTS 2
+#define SCN_MAX_PARAMS 8
+#define SCN_NAME_MAX 256       /* case names, NUL included */
+#define SCN_AGENT_BOTH (-1)    /* every agent must satisfy it */
+#define SCN_AGENT_ANY (-2)     /* at least one agent must */
+
+struct scn_agent {
+	char name[TOPO_NAME_MAX];  /* its key under agents:, e.g. "client" */
+	char node[TOPO_NAME_MAX];  /* node of the topology it runs in */
+	char impl[256];            /* registry name ("icelab-lite") or a path (has a '/') */
+	char *args[8];             /* extra arguments (agents.X.args); heap, NULL-terminated */
+	/* The configure command built from the file, without "cmd"; owned.
+	 * Keys as in docs/agent-protocol.md (lite, role, nomination, dtls,
+	 * families, ufrag, pwd, timers, stun_servers, turn_servers, quirks). */
+	json_t *configure;
+	struct topo_src src;
+};
+
+enum scn_exp_kind {
+	/* Events (verdict.c). */
+	SCN_EXP_ICE,               /* ice-state `state` reached (or never) */
+	SCN_EXP_DTLS,              /* dtls-state `state` reached (or never); `role` */
+	SCN_EXP_SELECTED,          /* last selected pair matches `pair` */
+	SCN_EXP_SAME_TUPLE,        /* both agents report the same path */
+	SCN_EXP_PAIR_CHANGES,      /* min <= number of selected-pair events <= max */
+	SCN_EXP_DATA_ECHOED,       /* data-echoed emitted (never, if `never`) */
+	SCN_EXP_NO_ERRORS,         /* no error event */
+	SCN_EXP_ERROR,             /* an error event whose reason contains `text` */
+	/* The wire, from the captures (wire.c). */
+	SCN_EXP_WIRE_NO_DTLS,      /* no DTLS record from `agent`'s node to `family` / `addr` */
+	SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, /* no DTLS before the first USE-CANDIDATE */
+	SCN_EXP_WIRE_SYMMETRIC,    /* each Binding response leaves from where the request arrived */
+	SCN_EXP_WIRE_CONSENT,      /* `agent` sends a check on its pair at least every `max` ms */
+};
+
+struct scn_pair_match {
+	int family;                /* 0 any, AF_INET, AF_INET6 */
+	char local_type[8];        /* "" any; host, srflx, prflx, relay */
+	char remote_type[8];
+	char local[64];            /* "" any; "ADDR" or "ADDR:PORT" ([v6]:port) */
+	char remote[64];
+};
+
+struct scn_expect {
+	enum scn_exp_kind kind;
+	int agent;                 /* index, SCN_AGENT_BOTH or SCN_AGENT_ANY */
+	bool never;                /* ice/dtls/data-echoed: must not happen */
+	unsigned within_ms;        /* 0: any time before the end of the case */
+	unsigned after_ms;         /* must not happen earlier (time-to-connected lower bound) */
+	char state[16];            /* ice/dtls state name */
+	char role[8];              /* dtls: "" any, "client", "server" */
+	struct scn_pair_match pair; /* selected */
+	unsigned min, max;         /* pair-changes; consent: max = interval in ms */
+	char text[128];            /* error: substring of the reason */
+	int family;                /* wire no-dtls: 0 any, AF_INET, AF_INET6 */
+	char addr[64];             /* wire no-dtls: "" any, or one destination address */
+	/* The assertion as a user reads it, e.g. "client ice-state connected
+	 * within 3000 ms"; the loader writes it, verdicts quote it. */
+	char what[160];
+	struct topo_src src;       /* its item in expect: */
+};
+
+struct scn_param {
+	char name[32];
+	char value[64];
+};
+
+struct scn_case {
+	char name[SCN_NAME_MAX];   /* "ipv6-oneway[dtls=active,nomination=regular]" */
+	char file[4096];           /* the scenario file as given */
+	char description[1024];
+	struct scn_param param[SCN_MAX_PARAMS]; /* this cell, in matrix key order */
+	size_t n_params;
+	struct topo_plan plan;     /* validated */
+	struct scn_agent agent[SCN_MAX_AGENTS];
+	size_t n_agents;           /* 2 */
+	bool trickle;
+	unsigned signal_delay_ms;  /* each signalling message is relayed this late */
+	unsigned timeout_ms;       /* whole case; default 10000 */
+	struct scn_expect *expect;
+	size_t n_expect;
+	bool xfail;                /* expected to fail */
+	char xfail_reason[512];
+	struct topo_src xfail_src;
+};
+
+/* Index of agent `name` in `c`, or -1. */
+int scn_case_agent(const struct scn_case *c, const char *name);
+
+void scn_case_free(struct scn_case *c);
+
+#endif

@@ -1,0 +1,56 @@
+/* wire.h - what really crossed the links of a case, read from its pcap
+ * captures (capture.h), so that an agent's own report is not the only
+ * witness.
+ *
+ * wire_load() reads every DIR/<link>-<node>.pcap of the case's topology,
+ * classifies each UDP datagram (STUN Binding request / success / error,
+ * with USE-CANDIDATE noted; DTLS by record content type, RFC 7983 ranges;
+ * anything else "other") and attributes it: a datagram seen on a link end
+ * of the node where agent A runs, with a source address of that node, was
+ * sent by A; one with a destination address of that node was received by
+ * A.  A sent datagram counts as delivered when the same payload was
+ * received by the peer agent's node after it was sent (NATs on the way
+ * change addresses and ports, not payloads).
+ *
+ * Ownership: struct wire_view is owned by the caller (wire_free).  No
+ * global state; any thread.
+ */
+#ifndef HARNESS_WIRE_H
+#define HARNESS_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "../common/err.h"
+#include "case.h"
+
+struct wire_view;
+
+/* Read the captures of case `c` from `dir`.  Missing files of link ends
+ * are an error naming the file.  On failure *out is NULL. */
+int wire_load(const struct scn_case *c, const char *dir, struct wire_view **out,
+	      struct icl_err *err);
+void wire_free(struct wire_view *w);
+
+/* Judge one wire expectation (kind SCN_EXP_WIRE_*) of `c`.  Returns
+ * whether it holds; `detail` gets one line with expected vs actual, naming
+ * the offending datagram (file, frame number as tshark counts, time,
+ * 5-tuple) when it fails. */
+bool wire_check(const struct wire_view *w, const struct scn_case *c, const struct scn_expect *e,
+		char *detail, size_t cap);
+
+/* The agents' STUN and DTLS datagrams for the report's timeline picture,
+ * in send order:
+ *   [{"t": ms, "from": "client", "to": "server" | null, "src": "IP:PORT",
+ *     "dst": "IP:PORT", "family": "ipv4"|"ipv6",
+ *     "kind": "binding-request" | "binding-success" | "binding-error" |
+ *             "dtls-handshake" | "dtls-ccs" | "dtls-alert" | "dtls-data" | "other",
+ *     "use_candidate": bool, "delivered": bool, "t_arrive": ms | null,
+ *     "link": LINK, "frame": N}, ...]
+ * Times are ms since `t0_realtime` (CLOCK_REALTIME seconds, the session's
+ * origin: sess_result.t0_realtime).  New reference; NULL on OOM. */
+json_t *wire_flows(const struct wire_view *w, double t0_realtime);
+
+#endif
