@@ -210,9 +210,19 @@ static bool is_yaml(const char *name)
 				  (n > 4 && strcmp(name + n - 4, ".yml") == 0));
 }
 
+/* Length of `dir` without trailing slashes (but "/" stays "/"). */
+static size_t dir_len(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return n;
+}
+
 /* Expand directories into their *.yaml files, sorted.  The returned array
  * and its strings are owned by the caller (free_files). */
-static int collect_files(int n, char **paths, char ***out, size_t *count)
+int cli_collect_files(int n, char **paths, char ***out, size_t *count)
 {
 	char **v = NULL;
 	size_t c = 0;
@@ -231,7 +241,8 @@ static int collect_files(int n, char **paths, char ***out, size_t *count)
 		for (int k = 0; k < m; k++) {
 			if (is_yaml(ents[k]->d_name)) {
 				v = realloc(v, (c + 1) * sizeof(*v));
-				if (asprintf(&v[c], "%s/%s", paths[i], ents[k]->d_name) > 0)
+				if (asprintf(&v[c], "%.*s/%s", (int)dir_len(paths[i]), paths[i],
+					     ents[k]->d_name) > 0)
 					c++;
 			}
 			free(ents[k]);
@@ -246,7 +257,7 @@ static int collect_files(int n, char **paths, char ***out, size_t *count)
 	return 0;
 }
 
-static void free_files(char **v, size_t n)
+void cli_free_files(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -270,14 +281,14 @@ static int topo_check_cmd(int argc, char **argv)
 	struct icl_err err;
 	int worst = 0;
 
-	collect_files(argc ? argc : 1, argc ? argv : dflt, &files, &n);
+	cli_collect_files(argc ? argc : 1, argc ? argv : dflt, &files, &n);
 	if (n == 0) {
 		fprintf(stderr, "icelab: no scenario files found\n");
-		free_files(files, n);
+		cli_free_files(files, n);
 		return 2;
 	}
 	if (sandbox_enter(&err) < 0) {
-		free_files(files, n);
+		cli_free_files(files, n);
 		return cli_fail(&err);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -289,7 +300,7 @@ static int topo_check_cmd(int argc, char **argv)
 		worst = rc > worst ? rc : worst;
 	}
 	printf("topo check: %zu passed, %zu failed, %zu invalid\n", passed, failed, bad);
-	free_files(files, n);
+	cli_free_files(files, n);
 	return worst;
 }
 

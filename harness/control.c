@@ -23,14 +23,17 @@ static uint64_t fnv1a(const char *s)
 	return h;
 }
 
+/* A kept file is named by its real path, a kept case by "case:NAME". */
 static int ctl_addr(const char *file, struct sockaddr_un *sa, socklen_t *len,
 		    struct icl_err *err)
 {
-	char real[PATH_MAX];
+	char real[PATH_MAX + 8];
 	int n;
 
-	if (realpath(file, real) == NULL)
-		return icl_err_set(err, -errno, "%s: %s", file, strerror(errno));
+	(void)err;
+	if (strncmp(file, "case:", 5) == 0 || realpath(file, real) == NULL)
+		snprintf(real, sizeof(real), "case:%s",
+			 strncmp(file, "case:", 5) == 0 ? file + 5 : file);
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	/* sun_path[0] = '\0': the abstract namespace. */
@@ -56,7 +59,7 @@ int ctl_listen(const char *file, int *fd, struct icl_err *err)
 		close(*fd);
 		*fd = -1;
 		if (rc == -EADDRINUSE)
-			return icl_err_set(err, rc, "%s: this topology is already up", file);
+			return icl_err_set(err, rc, "%s: this topology is already kept", file);
 		return icl_err_set(err, rc, "control socket: %s", strerror(-rc));
 	}
 	return 0;
@@ -136,8 +139,9 @@ int ctl_request(const char *file, const char *node, int *ns_fd, int *conn, struc
 	if (*conn < 0)
 		return icl_err_set(err, -errno, "socket: %s", strerror(errno));
 	if (connect(*conn, (struct sockaddr *)&sa, len) != 0) {
-		rc = icl_err_set(err, -errno, "%s: no topology is up for this file "
-				 "(start one with: icelab topo up %s)", file, file);
+		rc = icl_err_set(err, -errno, "%s: no topology is kept for this file or case "
+				 "(start one with: icelab topo up FILE, or icelab run "
+				 "--keep-on-fail)", file);
 	} else if (send(*conn, node, strlen(node), MSG_NOSIGNAL) < 0 ||
 		   recv_fd(*conn, ns_fd, text, sizeof(text)) < 0) {
 		rc = icl_err_set(err, -EPROTO, "%s: the topology keeper did not answer", file);

@@ -1,7 +1,9 @@
-/* control.h - reach the nodes of a topology kept by `icelab topo up`.
+/* control.h - reach the nodes of a topology kept by `icelab topo up` or by
+ * `icelab run --keep-on-fail`.
  *
  * The keeper listens on an abstract unix socket named after the scenario
- * file's real path.  Abstract sockets vanish with their owner, so nothing
+ * file's real path, or, for a case kept by `run`, after "case:NAME" (a
+ * name that is not an existing file means the case of that name).  Abstract sockets vanish with their owner, so nothing
  * is left in the file system if the keeper is killed.  A client sends a
  * node name and receives the node's namespace fd (SCM_RIGHTS); it keeps
  * the connection open and sees it hang up when the topology goes away.

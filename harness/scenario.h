@@ -1,9 +1,9 @@
 /* scenario.h - load a scenario file.
  *
- * A scenario file is YAML; docs/scenario-format.md describes it.  For now
- * only its `topology:` section is loaded (into a struct topo_plan); `name`
- * and `description` are accepted and every other top-level key is refused,
- * so that typos surface instead of being ignored.
+ * A scenario file is YAML; docs/scenario-format.md describes it.  Unknown
+ * keys are refused at every level, so that typos surface instead of being
+ * ignored.  Both loaders check the whole file (topology, agents,
+ * expectations, matrix, ...) before returning anything.
  */
 #ifndef SCN_SCENARIO_H
 #define SCN_SCENARIO_H
@@ -16,7 +16,9 @@
 
 /* Load the topology: section of the scenario file at `path` into `plan`
  * (zeroed by the caller; owned by the caller afterwards, released with
- * topo_plan_free).  Validates it (topo_plan_validate).  On error, fills
+ * topo_plan_free): with a matrix, the first case's.  Validates it
+ * (topo_plan_validate) and the rest of the file as scn_load_cases() does,
+ * except that `name` may be absent.  On error, fills
  * err->msg with ONE line "PATH:LINE:COL: FIELD: reason" (FIELD is the
  * dotted path, e.g. links.wan.a.ipv4), frees partial work, leaves `plan`
  * zeroed and returns ICL_EINPUT (or -errno when the file cannot be read:

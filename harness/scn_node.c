@@ -48,7 +48,7 @@ int scn_get_families(struct scn_ctx *c, struct fy_node *map, const char *key, bo
 static int read_route_to(struct scn_ctx *c, struct fy_node *to, struct topo_route *r, bool *dflt)
 {
 	size_t len, old = scn_path_key(c, "to");
-	const char *s = fy_node_is_scalar(to) ? fy_node_get_scalar(to, &len) : NULL;
+	const char *s = fy_node_is_scalar(to) ? scn_scalar(c, to, &len) : NULL;
 	int rc = 0;
 
 	*dflt = s != NULL && len == 7 && !memcmp(s, "default", 7);

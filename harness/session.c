@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent_proc.h"
 #include "capture.h"
@@ -18,11 +19,21 @@ struct side {
 	bool hello, gathered, remote_sent, ended;
 };
 
+/* A signalling message held back by signal_delay_ms.  All messages wait
+ * the same time, so the queue is in due order. */
+struct delayed {
+	struct delayed *next;
+	struct side *to;
+	json_t *cmd;
+	uint64_t due_ms;
+};
+
 struct sess {
 	const struct sess_options *o;
 	struct sess_result *r;
 	uv_loop_t loop;
-	uv_timer_t timeout, settle;
+	uv_timer_t timeout, settle, delay;
+	struct delayed *q_head, **q_tail;
 	struct side side[2];
 	struct capture *cap;
 	uint64_t t0_ns;
@@ -52,6 +63,59 @@ static void send_cmd(struct side *sd, json_t *cmd)
 		broken(sd->s, "agent %s: %s", sd->ap.name, err.msg);
 }
 
+static void delay_cb(uv_timer_t *t)
+{
+	struct sess *s = t->data;
+	struct delayed *d;
+
+	while ((d = s->q_head) && d->due_ms <= uv_now(&s->loop)) {
+		s->q_head = d->next;
+		if (!s->q_head)
+			s->q_tail = &s->q_head;
+		send_cmd(d->to, d->cmd);
+		free(d);
+	}
+	if (s->q_head)
+		uv_timer_start(&s->delay, delay_cb, s->q_head->due_ms - uv_now(&s->loop), 0);
+}
+
+/* Send a signalling message from the harness-as-signalling-server to `to`,
+ * now or after the configured delay. */
+static void signal_cmd(struct side *to, json_t *cmd)
+{
+	struct sess *s = to->s;
+	struct delayed *d;
+
+	if (s->o->signal_delay_ms == 0 || !cmd) {
+		send_cmd(to, cmd);
+		return;
+	}
+	if (!(d = calloc(1, sizeof(*d)))) {
+		json_decref(cmd);
+		broken(s, "agent %s: %s", to->ap.name, "out of memory queueing a signalling message");
+		return;
+	}
+	d->to = to;
+	d->cmd = cmd;
+	d->due_ms = uv_now(&s->loop) + s->o->signal_delay_ms;
+	*s->q_tail = d;
+	s->q_tail = &d->next;
+	if (!uv_is_active((uv_handle_t *)&s->delay))
+		uv_timer_start(&s->delay, delay_cb, s->o->signal_delay_ms, 0);
+}
+
+static void drop_delayed(struct sess *s)
+{
+	struct delayed *d;
+
+	while ((d = s->q_head)) {
+		s->q_head = d->next;
+		json_decref(d->cmd);
+		free(d);
+	}
+	s->q_tail = &s->q_head;
+}
+
 /* set-remote-description for `to`, from what `from` announced. */
 static void send_remote(struct side *to, struct side *from, bool eoc)
 {
@@ -67,7 +131,7 @@ static void send_remote(struct side *to, struct side *from, bool eoc)
 		return;
 	}
 	to->remote_sent = true;
-	send_cmd(to, cmd);
+	signal_cmd(to, cmd);
 }
 
 /* Non-trickle: both descriptions go out once both agents have gathered.
@@ -94,7 +158,7 @@ static void on_candidate(struct side *sd, json_t *ev)
 	}
 	json_array_append(sd->cands, c);
 	if (sd->s->o->trickle && peer->remote_sent)
-		send_cmd(peer, json_pack("{s:s, s:O}", "cmd", "add-remote-candidate", "candidate", c));
+		signal_cmd(peer, json_pack("{s:s, s:O}", "cmd", "add-remote-candidate", "candidate", c));
 }
 
 static void on_gathered(struct side *sd)
@@ -103,7 +167,7 @@ static void on_gathered(struct side *sd)
 
 	sd->gathered = true;
 	if (sd->s->o->trickle && peer->remote_sent)
-		send_cmd(peer, json_pack("{s:s}", "cmd", "end-of-candidates"));
+		signal_cmd(peer, json_pack("{s:s}", "cmd", "end-of-candidates"));
 	relay(sd->s);
 }
 
@@ -232,7 +296,7 @@ static int start_side(struct sess *s, const struct topo *t, int i, struct icl_er
 	sd->ap.on_event = on_event;
 	sd->ap.on_bad = on_bad;
 	sd->ap.on_exit = on_exit_agent;
-	sd->ap.log = s->o->log;
+	sd->ap.log = a->log ? a->log : s->o->log;
 	return aproc_spawn(&sd->ap, &s->loop, t, a->node, a->argv, s->t0_ns, err);
 }
 
@@ -278,8 +342,18 @@ static void finish(struct sess *s)
 	stop_capture(s);
 	uv_close((uv_handle_t *)&s->timeout, NULL);
 	uv_close((uv_handle_t *)&s->settle, NULL);
+	uv_close((uv_handle_t *)&s->delay, NULL);
+	drop_delayed(s);
 	while (uv_loop_alive(&s->loop))
 		uv_run(&s->loop, UV_RUN_ONCE);
+}
+
+static double realtime_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int sess_run(const struct topo *t, const struct sess_options *o, struct sess_result *r,
@@ -294,11 +368,14 @@ int sess_run(const struct topo *t, const struct sess_options *o, struct sess_res
 	s->o = o;
 	s->r = r;
 	r->timeline = json_array();
+	s->q_tail = &s->q_head;
 	s->t0_ns = uv_hrtime();
+	r->t0_realtime = realtime_s();
 	uv_loop_init(&s->loop);
 	uv_timer_init(&s->loop, &s->timeout);
 	uv_timer_init(&s->loop, &s->settle);
-	s->timeout.data = s->settle.data = s;
+	uv_timer_init(&s->loop, &s->delay);
+	s->timeout.data = s->settle.data = s->delay.data = s;
 	if (o->capture_dir)
 		rc = capture_start(t, &s->loop, o->capture_dir, &s->cap, err);
 	for (int i = 0; i < 2 && rc == 0; i++)

@@ -27,11 +27,13 @@ struct sess_agent {
 	const char *node;          /* node of the topology it runs in */
 	char *const *argv;         /* program and arguments */
 	json_t *configure;         /* the configure command; borrowed */
+	FILE *log;                 /* this agent's stderr; NULL: sess_options.log */
 };
 
 struct sess_options {
 	struct sess_agent agent[2];
 	bool trickle;
+	unsigned signal_delay_ms;  /* relay each signalling message this late */
 	unsigned timeout_ms;       /* whole session */
 	unsigned settle_ms;        /* keep recording this long after both ended */
 	FILE *log;                 /* agents' stderr; NULL to drop it */
@@ -48,6 +50,9 @@ struct sess_result {
 	/* [{"t": ms, "agent": "client", "event": {...}}, ...] in the order
 	 * the harness read them.  Owned; sess_result_free releases it. */
 	json_t *timeline;
+	/* The timeline's origin (t = 0) on CLOCK_REALTIME, in seconds, to
+	 * line it up with capture timestamps. */
+	double t0_realtime;
 	bool timed_out;
 	/* Empty, or why the session broke: a crash, a protocol violation,
 	 * a fatal error event; names the agent. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case.h"
+
 /* ---- document ------------------------------------------------------------ */
 
 /* First error libfyaml collected, as "NAME:LINE:COL: reason". */
@@ -34,6 +36,69 @@ static int syntax_error(struct scn_ctx *c)
 	return icl_err_set(c->err, ICL_EINPUT, "%s: %s", c->name, msg);
 }
 
+#define REF_OPEN "\xee\x80\x80"  /* U+E000, in place of the '{' of "${name}" */
+#define REF_CLOSE "\xee\x80\x81" /* U+E001, in place of its '}' */
+#define REF_MARK_LEN 3
+#define REF_NAME_MAX 64
+#define REF_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+
+/* Length of the name of a "${name}" at s[i], or 0. */
+static size_t ref_at(const char *s, size_t len, size_t i)
+{
+	size_t n = 0;
+
+	if (i + 2 >= len || s[i] != '$' || s[i + 1] != '{')
+		return 0;
+	while (i + 2 + n < len && n <= REF_NAME_MAX && strchr(REF_NAME_CHARS, s[i + 2 + n]) &&
+	       s[i + 2 + n] != '\0')
+		n++;
+	return n > 0 && n <= REF_NAME_MAX && i + 2 + n < len && s[i + 2 + n] == '}' ? n : 0;
+}
+
+/* A copy of `buf` with every "${name}" marked (see yaml.h). */
+static char *mark_refs(const char *buf, size_t len, size_t *out_len)
+{
+	size_t refs = 0, n, o = 0;
+	char *out;
+
+	for (size_t i = 0; i < len; i++)
+		refs += ref_at(buf, len, i) > 0;
+	out = malloc(len + refs * 2 * (REF_MARK_LEN - 1) + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if ((n = ref_at(buf, len, i)) == 0) {
+			out[o++] = buf[i];
+			continue;
+		}
+		out[o++] = '$';
+		memcpy(out + o, REF_OPEN, REF_MARK_LEN);
+		memcpy(out + o + REF_MARK_LEN, buf + i + 2, n);
+		memcpy(out + o + REF_MARK_LEN + n, REF_CLOSE, REF_MARK_LEN);
+		o += 2 * REF_MARK_LEN + n;
+		i += n + 2;
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return out;
+}
+
+/* Markers back to braces, in place: messages show what the file says. */
+static void unmark(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r;) {
+		if (!strncmp(r, REF_OPEN, REF_MARK_LEN) || !strncmp(r, REF_CLOSE, REF_MARK_LEN)) {
+			*w++ = r[2] == '\x80' ? '{' : '}';
+			r += REF_MARK_LEN;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
 struct fy_document *scn_yaml_open(struct scn_ctx *c, const char *buf, size_t len)
 {
 	struct fy_parse_cfg cfg = { 0 };
@@ -54,7 +119,12 @@ struct fy_document *scn_yaml_open(struct scn_ctx *c, const char *buf, size_t len
 	fy_diag_set_collect_errors(c->diag, true);
 	cfg.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2;
 	cfg.diag = c->diag;
-	doc = fy_document_build_from_string(&cfg, buf, len);
+	c->text = mark_refs(buf, len, &len);
+	if (c->text == NULL) {
+		scn_oom(c);
+		return NULL;
+	}
+	doc = fy_document_build_from_string(&cfg, c->text, len);
 	if (doc == NULL || fy_diag_got_error(c->diag)) {
 		syntax_error(c);
 		fy_document_destroy(doc);
@@ -69,6 +139,11 @@ void scn_yaml_close(struct scn_ctx *c, struct fy_document *doc)
 	if (c->diag != NULL)
 		fy_diag_destroy(c->diag);
 	c->diag = NULL;
+	free(c->sub);
+	c->sub = NULL;
+	c->sub_cap = 0;
+	free(c->text);
+	c->text = NULL;
 }
 
 /* ---- positions and errors ------------------------------------------------ */
@@ -141,10 +216,13 @@ int scn_fail(struct scn_ctx *c, struct fy_node *at, const char *fmt, ...)
 	if (s.line == 0)
 		s = (struct topo_src){ 1, 1 };
 	if (c->path[0] == '\0')
-		return icl_err_set(c->err, ICL_EINPUT, "%s:%u:%u: %s", c->name, s.line, s.col,
-				   reason);
-	return icl_err_set(c->err, ICL_EINPUT, "%s:%u:%u: %s: %s", c->name, s.line, s.col,
-			   c->path, reason);
+		icl_err_set(c->err, ICL_EINPUT, "%s:%u:%u: %s", c->name, s.line, s.col, reason);
+	else
+		icl_err_set(c->err, ICL_EINPUT, "%s:%u:%u: %s: %s", c->name, s.line, s.col, c->path,
+			    reason);
+	if (c->err != NULL)
+		unmark(c->err->msg);
+	return ICL_EINPUT;
 }
 
 int scn_oom(struct scn_ctx *c)
@@ -178,7 +256,8 @@ void scn_path_pop(struct scn_ctx *c, size_t len)
 
 /* ---- node kinds ------------------------------------------------------------ */
 
-static const char *text(struct fy_node *n, size_t *len)
+/* The scalar as written in the file. */
+static const char *raw_text(struct fy_node *n, size_t *len)
 {
 	const char *s = fy_node_get_scalar(n, len);
 
@@ -189,8 +268,101 @@ static const char *text(struct fy_node *n, size_t *len)
 	return s;
 }
 
-static bool is_plain(struct fy_node *n)
+int scn_ref_find(const char *s, size_t len, size_t from, struct scn_ref *r)
 {
+	const char *m = from < len ? memmem(s + from, len - from, "$" REF_OPEN, 1 + REF_MARK_LEN)
+				   : NULL;
+	const char *raw = from < len ? memmem(s + from, len - from, "${", 2) : NULL;
+	const char *end;
+
+	/* A "${" left unmarked is not "${name}". */
+	if (raw != NULL && (m == NULL || raw < m)) {
+		r->start = (size_t)(raw - s);
+		return -1;
+	}
+	if (m == NULL)
+		return 0;
+	r->start = (size_t)(m - s);
+	r->name = r->start + 1 + REF_MARK_LEN;
+	end = memmem(s + r->name, len - r->name, REF_CLOSE, REF_MARK_LEN);
+	if (end == NULL) /* cannot happen: mark_refs writes both */
+		return -1;
+	r->name_len = (size_t)(end - (s + r->name));
+	r->end = r->name + r->name_len + REF_MARK_LEN;
+	return 1;
+}
+
+int scn_sub_reserve(struct scn_ctx *c, size_t len)
+{
+	char *p;
+
+	if (len < c->sub_cap)
+		return 0;
+	p = realloc(c->sub, len + 1);
+	if (p == NULL)
+		return scn_oom(c);
+	c->sub = p;
+	c->sub_cap = len + 1;
+	return 0;
+}
+
+static int param_index(const struct scn_ctx *c, const char *name, size_t len)
+{
+	for (size_t i = 0; i < c->n_params; i++)
+		if (strlen(c->params[i].name) == len && !memcmp(c->params[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+/* Append s[0..len) to c->sub at *used; the reservation made by the
+ * matrix reader fits every cell, truncation is only a safety net. */
+static void sub_append(struct scn_ctx *c, size_t *used, const char *s, size_t len)
+{
+	if (len > c->sub_cap - 1 - *used)
+		len = c->sub_cap - 1 - *used;
+	memcpy(c->sub + *used, s, len);
+	*used += len;
+}
+
+const char *scn_scalar(struct scn_ctx *c, struct fy_node *n, size_t *len)
+{
+	size_t rlen, at = 0, used = 0;
+	const char *raw = raw_text(n, &rlen);
+	struct scn_ref r;
+	int p;
+
+	*len = rlen;
+	if (c->n_params == 0 || c->sub == NULL || scn_ref_find(raw, rlen, 0, &r) != 1)
+		return raw;
+	while (scn_ref_find(raw, rlen, at, &r) == 1) {
+		p = param_index(c, raw + r.name, r.name_len);
+		sub_append(c, &used, raw + at, r.start - at);
+		if (p >= 0)
+			sub_append(c, &used, c->params[p].value, strlen(c->params[p].value));
+		else
+			sub_append(c, &used, raw + r.start, r.end - r.start);
+		at = r.end;
+	}
+	sub_append(c, &used, raw + at, rlen - at);
+	c->sub[used] = '\0';
+	*len = used;
+	return c->sub;
+}
+
+/* Plain, after substitution: a whole ${name} is as plain as its value. */
+static bool is_plain(struct scn_ctx *c, struct fy_node *n)
+{
+	size_t len;
+	const char *s;
+	struct scn_ref r;
+	int p;
+
+	if (c->n_params > 0) {
+		s = raw_text(n, &len);
+		if (scn_ref_find(s, len, 0, &r) == 1 && r.start == 0 && r.end == len &&
+		    (p = param_index(c, s + r.name, r.name_len)) >= 0)
+			return !(c->quoted & (1u << p));
+	}
 	return fy_node_get_style(n) == FYNS_PLAIN;
 }
 
@@ -202,17 +374,16 @@ bool scn_is_null(struct fy_node *n)
 
 	if (n == NULL)
 		return true;
-	if (!fy_node_is_scalar(n) || fy_node_is_alias(n) || !is_plain(n))
+	if (!fy_node_is_scalar(n) || fy_node_is_alias(n) || fy_node_get_style(n) != FYNS_PLAIN)
 		return false;
-	s = text(n, &len);
+	s = raw_text(n, &len);
 	for (int i = 0; nulls[i]; i++)
 		if (len == strlen(nulls[i]) && !memcmp(s, nulls[i], len))
 			return true;
 	return false;
 }
 
-/* How a value looks, for "expected X, got Y". */
-static const char *describe(struct fy_node *n, char *buf, size_t size)
+const char *scn_describe(struct scn_ctx *c, struct fy_node *n, char *buf, size_t size)
 {
 	size_t len;
 	const char *s;
@@ -225,8 +396,8 @@ static const char *describe(struct fy_node *n, char *buf, size_t size)
 		return "a mapping";
 	if (fy_node_is_sequence(n))
 		return "a list";
-	s = text(n, &len);
-	snprintf(buf, size, "%s\"%.*s%s\"", is_plain(n) ? "" : "the quoted string ",
+	s = scn_scalar(c, n, &len);
+	snprintf(buf, size, "%s\"%.*s%s\"", is_plain(c, n) ? "" : "the quoted string ",
 		 len > 40 ? 40 : (int)len, s, len > 40 ? "..." : "");
 	return buf;
 }
@@ -237,7 +408,7 @@ int scn_type_error(struct scn_ctx *c, struct fy_node *n, const char *want)
 
 	if (fy_node_is_alias(n))
 		return scn_fail(c, n, "aliases (*name) are not supported; write the value out");
-	return scn_fail(c, n, "expected %s, got %s", want, describe(n, buf, sizeof(buf)));
+	return scn_fail(c, n, "expected %s, got %s", want, scn_describe(c, n, buf, sizeof(buf)));
 }
 
 int scn_want_map(struct scn_ctx *c, struct fy_node *n)
@@ -252,14 +423,14 @@ int scn_want_seq(struct scn_ctx *c, struct fy_node *n)
 
 /* ---- mappings -------------------------------------------------------------- */
 
-static bool key_is(struct fy_node *k, const char *key)
+static bool key_is(struct scn_ctx *c, struct fy_node *k, const char *key)
 {
 	size_t len;
 	const char *s;
 
 	if (k == NULL || !fy_node_is_scalar(k) || fy_node_is_alias(k))
 		return false;
-	s = text(k, &len);
+	s = scn_scalar(c, k, &len);
 	return len == strlen(key) && !memcmp(s, key, len);
 }
 
@@ -283,8 +454,8 @@ static int unknown_key(struct scn_ctx *c, struct fy_node *k, const char *const *
 
 	if (!fy_node_is_scalar(k) || fy_node_is_alias(k))
 		return scn_fail(c, k, "keys must be plain names, got %s",
-				describe(k, buf, sizeof(buf)));
-	t = text(k, &len);
+				scn_describe(c, k, buf, sizeof(buf)));
+	t = scn_scalar(c, k, &len);
 	snprintf(buf, sizeof(buf), "%.*s", len > 40 ? 40 : (int)len, t);
 	old = scn_path_key(c, buf);
 	rc = scn_fail(c, k, "unknown key (expected one of: %s)",
@@ -303,7 +474,7 @@ int scn_check_keys(struct scn_ctx *c, struct fy_node *map, const char *const *kn
 		bool ok = false;
 
 		for (int i = 0; known[i] && !ok; i++)
-			ok = key_is(k, known[i]);
+			ok = key_is(c, k, known[i]);
 		if (!ok)
 			return unknown_key(c, k, known);
 	}
@@ -316,7 +487,7 @@ struct fy_node_pair *scn_pair(struct scn_ctx *c, struct fy_node *map, const char
 	void *it = NULL;
 
 	while ((p = fy_node_mapping_iterate(map, &it)) != NULL)
-		if (key_is(fy_node_pair_key(p), key)) {
+		if (key_is(c, fy_node_pair_key(p), key)) {
 			c->key = fy_node_pair_key(p);
 			return p;
 		}
@@ -341,13 +512,12 @@ int scn_require(struct scn_ctx *c, struct fy_node *map, const char *key, struct 
 
 /* ---- scalars ----------------------------------------------------------------- */
 
-/* The text of a non-null scalar, or an error naming `want`. */
-static int scalar(struct scn_ctx *c, struct fy_node *n, const char *want, const char **s,
-		  size_t *len)
+int scn_as_text(struct scn_ctx *c, struct fy_node *n, const char *want, const char **s,
+		size_t *len)
 {
 	if (n == NULL || !fy_node_is_scalar(n) || fy_node_is_alias(n) || scn_is_null(n))
 		return scn_type_error(c, n, want);
-	*s = text(n, len);
+	*s = scn_scalar(c, n, len);
 	return 0;
 }
 
@@ -357,7 +527,7 @@ int scn_as_str(struct scn_ctx *c, struct fy_node *n, char *buf, size_t size)
 	size_t len;
 	int rc;
 
-	if ((rc = scalar(c, n, "a string", &s, &len)) < 0)
+	if ((rc = scn_as_text(c, n, "a string", &s, &len)) < 0)
 		return rc;
 	if (memchr(s, '\0', len) != NULL)
 		return scn_fail(c, n, "must not contain NUL characters");
@@ -379,9 +549,9 @@ int scn_as_bool(struct scn_ctx *c, struct fy_node *n, bool *out)
 	size_t len;
 	int rc;
 
-	if ((rc = scalar(c, n, want, &s, &len)) < 0)
+	if ((rc = scn_as_text(c, n, want, &s, &len)) < 0)
 		return rc;
-	for (int i = 0; is_plain(n) && t[i]; i++) {
+	for (int i = 0; is_plain(c, n) && t[i]; i++) {
 		if (len == strlen(t[i]) && !memcmp(s, t[i], len))
 			return (*out = true), 0;
 		if (len == strlen(f[i]) && !memcmp(s, f[i], len))
@@ -397,9 +567,9 @@ int scn_as_uint(struct scn_ctx *c, struct fy_node *n, unsigned min, unsigned max
 	size_t len;
 	int rc;
 
-	if ((rc = scalar(c, n, "an integer", &s, &len)) < 0)
+	if ((rc = scn_as_text(c, n, "an integer", &s, &len)) < 0)
 		return rc;
-	if (!is_plain(n) || len == 0 || len > 12 || strspn(s, "0123456789") < len)
+	if (!is_plain(c, n) || len == 0 || len > 12 || strspn(s, "0123456789") < len)
 		return scn_type_error(c, n, "an integer");
 	for (size_t i = 0; i < len; i++)
 		v = v * 10 + (unsigned)(s[i] - '0');
@@ -414,7 +584,7 @@ static int one_of(struct scn_ctx *c, struct fy_node *n, const char *const *names
 	char list[256], buf[96];
 
 	return scn_fail(c, n, "expected one of %s, got %s", join(names, list, sizeof(list)),
-			describe(n, buf, sizeof(buf)));
+			scn_describe(c, n, buf, sizeof(buf)));
 }
 
 int scn_as_enum(struct scn_ctx *c, struct fy_node *n, const char *const *names, int *out)
@@ -424,7 +594,7 @@ int scn_as_enum(struct scn_ctx *c, struct fy_node *n, const char *const *names, 
 
 	if (n == NULL || !fy_node_is_scalar(n) || fy_node_is_alias(n) || scn_is_null(n))
 		return one_of(c, n, names);
-	s = text(n, &len);
+	s = scn_scalar(c, n, &len);
 	for (int i = 0; names[i]; i++)
 		if (len == strlen(names[i]) && !memcmp(s, names[i], len))
 			return (*out = i), 0;
@@ -443,7 +613,7 @@ static int bad_addr(struct scn_ctx *c, struct fy_node *n, int family, bool plen)
 	return scn_fail(c, n, "expected %s%s (like %s%s), got %s", what,
 			plen ? " with a prefix length" : "", eg,
 			plen ? (family == AF_INET6 ? "/64" : "/24") : "",
-			describe(n, buf, sizeof(buf)));
+			scn_describe(c, n, buf, sizeof(buf)));
 }
 
 static int parse_plen(const char *s, unsigned max, unsigned *plen)
@@ -523,4 +693,10 @@ int scn_get_enum(struct scn_ctx *c, struct fy_node *map, const char *key,
 		 const char *const *names, int *out)
 {
 	SCN_GET(c, map, key, scn_as_enum(c, n, names, out));
+}
+
+int scn_get_duration(struct scn_ctx *c, struct fy_node *map, const char *key, unsigned min_ms,
+		     unsigned max_ms, unsigned *out)
+{
+	SCN_GET(c, map, key, scn_as_duration(c, n, min_ms, max_ms, out));
 }

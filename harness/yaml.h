@@ -9,6 +9,19 @@
  * YAML typing is strict on purpose: a boolean is a plain true/false, an
  * integer is a plain run of digits, so that "120" (quoted) or `yes` are
  * reported instead of silently meaning something else.
+ *
+ * Matrix substitution: every scalar is read through scn_scalar(), which
+ * replaces each ${name} by the value of the current cell's parameter
+ * (c->params).  The node keeps its position, so a file is read as if it
+ * had the substituted text: types are checked afterwards, and errors point
+ * at the scalar as written.  A scalar that is one whole ${name} takes the
+ * type of the value as the matrix writes it (30 an integer, "30" a string)
+ * whatever its own quotes; any other scalar keeps its own style.
+ *
+ * `{` and `}` end plain scalars inside flow collections ({ a: b }), so
+ * scn_yaml_open() first rewrites each ${name} to "$" U+E000 name U+E001:
+ * libfyaml counts columns in characters, so no position moves, and the
+ * markers are turned back into braces in every message.
  */
 #ifndef SCN_YAML_H
 #define SCN_YAML_H
@@ -21,12 +34,23 @@
 #include "../common/err.h"
 #include "../netns/plan.h"
 
+struct scn_param;
+
 struct scn_ctx {
 	const char *name;       /* file name used in messages */
 	struct fy_diag *diag;   /* collects libfyaml reports; never prints */
 	struct icl_err *err;
 	struct fy_node *key;    /* last key entered: position of null values */
 	char path[256];         /* FIELD of what is being read */
+	/* The cell being read (borrowed); none: scalars are read as written. */
+	const struct scn_param *params;
+	size_t n_params;
+	unsigned quoted;        /* bit i: params[i] was a quoted value */
+	char *text;             /* the parsed text, references marked; owned */
+	/* Scratch for one substituted scalar, sized by scn_sub_reserve()
+	 * before any substitution; scn_yaml_close() frees it. */
+	char *sub;
+	size_t sub_cap;
 };
 
 /* Parse `buf` into a document; on a YAML error fill c->err with
@@ -49,7 +73,24 @@ size_t scn_path_key(struct scn_ctx *c, const char *key);
 size_t scn_path_index(struct scn_ctx *c, size_t i);
 void scn_path_pop(struct scn_ctx *c, size_t len);
 
-/* Node checks.  scn_is_null() is true for an empty value, ~ and null. */
+/* The text of scalar `n` with this cell's ${name} references replaced
+ * (unknown names are left as written: scn_matrix.c reports them before
+ * any cell is read).  Valid until the next call; never NULL. */
+const char *scn_scalar(struct scn_ctx *c, struct fy_node *n, size_t *len);
+
+/* A reference in the raw text of a scalar: s[start..end) is the whole
+ * reference, s[name..name+name_len) its parameter name. */
+struct scn_ref {
+	size_t start, name, name_len, end;
+};
+/* The next reference at or after `from` in s[0..len).  1 found, 0 none,
+ * -1 a "${" that is not "${name}" (r->start says where). */
+int scn_ref_find(const char *s, size_t len, size_t from, struct scn_ref *r);
+/* Make room for substituted scalars of up to `len` bytes. */
+int scn_sub_reserve(struct scn_ctx *c, size_t len);
+
+/* Node checks.  scn_is_null() is true for an empty value, ~ and null (a
+ * scalar with a ${} reference never is: parameter values are not null). */
 bool scn_is_null(struct fy_node *n);
 /* "expected WANT, got ..." at `n`. */
 int scn_type_error(struct scn_ctx *c, struct fy_node *n, const char *want);
@@ -66,7 +107,14 @@ struct fy_node_pair *scn_pair(struct scn_ctx *c, struct fy_node *map, const char
 /* The value of `key`; absence is an error at `map`. */
 int scn_require(struct scn_ctx *c, struct fy_node *map, const char *key, struct fy_node **out);
 
-/* Scalar conversions of `n`; errors name the current path. */
+/* How a value looks in a message: "\"x\"", "the quoted string \"x\"",
+ * "a list", ... */
+const char *scn_describe(struct scn_ctx *c, struct fy_node *n, char *buf, size_t size);
+
+/* Scalar conversions of `n`; errors name the current path.  scn_as_text
+ * gives the (substituted) text of a non-null scalar, or "expected WANT". */
+int scn_as_text(struct scn_ctx *c, struct fy_node *n, const char *want, const char **s,
+		size_t *len);
 int scn_as_str(struct scn_ctx *c, struct fy_node *n, char *buf, size_t size);
 int scn_as_bool(struct scn_ctx *c, struct fy_node *n, bool *out);
 int scn_as_uint(struct scn_ctx *c, struct fy_node *n, unsigned min, unsigned max, unsigned *out);
@@ -76,6 +124,20 @@ int scn_as_enum(struct scn_ctx *c, struct fy_node *n, const char *const *names, 
 int scn_as_addr(struct scn_ctx *c, struct fy_node *n, int *family, unsigned char addr[16],
 		unsigned *plen);
 
+/* (yaml_value.c) A duration: "<n>ms", "<n>s" or "<n.nnn>s", plain or
+ * quoted, in ms within min_ms..max_ms.  A bare integer is refused with a
+ * hint. */
+int scn_as_duration(struct scn_ctx *c, struct fy_node *n, unsigned min_ms, unsigned max_ms,
+		    unsigned *out);
+/* An endpoint as the agent protocol writes it, "IP:PORT" or "[IPv6]:PORT",
+ * stored in canonical form.  SCN_EP_BARE: a bare address is fine too;
+ * SCN_EP_WILD: the port may be "*" (stored as the bare address: any
+ * port).  `family` gets AF_INET or AF_INET6. */
+#define SCN_EP_BARE 1u
+#define SCN_EP_WILD 2u
+int scn_as_endpoint(struct scn_ctx *c, struct fy_node *n, unsigned flags, char *buf, size_t size,
+		    int *family);
+
 /* The same for `key` of `map`: absent leaves *out untouched and returns 0,
  * so callers preset defaults. */
 int scn_get_str(struct scn_ctx *c, struct fy_node *map, const char *key, char *buf, size_t size);
@@ -84,5 +146,10 @@ int scn_get_uint(struct scn_ctx *c, struct fy_node *map, const char *key, unsign
 		 unsigned max, unsigned *out);
 int scn_get_enum(struct scn_ctx *c, struct fy_node *map, const char *key,
 		 const char *const *names, int *out);
+int scn_get_duration(struct scn_ctx *c, struct fy_node *map, const char *key, unsigned min_ms,
+		     unsigned max_ms, unsigned *out);
+
+/* "1500ms" or "2s": a duration as a user writes it. */
+const char *scn_fmt_ms(unsigned ms, char *buf, size_t size);
 
 #endif

@@ -1,9 +1,828 @@
-/* Unit tests of the cases module (filled in by its owner). */
+/* test_cases.c - whole scenario files loaded into cases (scenario.h,
+ * case.h): agents, signalling, timeout, expectations, the matrix and
+ * expected failures, and every check made before anything runs.
+ *
+ * Errors are asserted by their "FILE:LINE:COL: FIELD: " prefix and a part
+ * of the reason: the position and the field are what a user acts on.
+ * Paths are relative to the repository root, where the runner starts.
+ */
+#include <arpa/inet.h>
 #include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 
+#include <jansson.h>
+
+#include "../../harness/scenario.h"
 #include "suites.h"
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static struct scn_case *load_buf(const char *yaml, size_t *n)
+{
+	struct scn_case *cases = NULL;
+	struct icl_err e = { 0 };
+	int rc = scn_load_cases_buf("x.yaml", yaml, strlen(yaml), &cases, n, &e);
+
+	ck_assert_msg(rc == 0, "rc %d: %s\nfor:\n%s", rc, e.msg, yaml);
+	ck_assert_ptr_nonnull(cases);
+	return cases;
+}
+
+static void assert_json(const json_t *got, const char *want_text)
+{
+	json_error_t jerr;
+	json_t *want = json_loads(want_text, 0, &jerr);
+	char *g;
+
+	ck_assert_msg(want != NULL, "bad expected JSON: %s", jerr.text);
+	g = json_dumps(got, JSON_SORT_KEYS);
+	ck_assert_msg(json_equal(got, want), "got %s\nwant %s", g, want_text);
+	free(g);
+	json_decref(want);
+}
+
+static void assert_addr4(const struct topo_plan *p, const char *node, const char *link,
+			 const char *addr)
+{
+	const struct topo_prefix *a = topo_plan_addr(p, node, link, AF_INET);
+	unsigned char want[4];
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(inet_pton(AF_INET, addr, want), 1);
+	ck_assert_mem_eq(a->addr, want, 4);
+}
+
+/* Lines 1-6: a name and a topology with two hosts and a router. */
+#define HEAD                                                                          \
+	"name: t\n"                                                                   \
+	"topology:\n"                                                                 \
+	"  nodes: { c: {}, s: {}, r: { router: true } }\n"                            \
+	"  links:\n"                                                                  \
+	"    l1: { a: { node: c, ipv4: 10.0.0.2/24 }, b: { node: r, ipv4: 10.0.0.1/24 } }\n" \
+	"    l2: { a: { node: r, ipv4: 10.0.1.1/24 }, b: { node: s, ipv4: 10.0.1.2/24 } }\n"
+/* Lines 7-9: two agents. */
+#define AGENTS                                                                        \
+	"agents:\n"                                                                   \
+	"  server: { impl: icelab-lite, node: s }\n"                                  \
+	"  client: { impl: icelab-full, node: c }\n"
+/* Line 10 on: the items. */
+#define EXPECT(items) HEAD AGENTS "expect:\n" items
+/* A valid topology at the end of a document, where it moves no line. */
+#define TAIL                                                                          \
+	"topology:\n"                                                                 \
+	"  nodes: { a: {}, b: {} }\n"                                                 \
+	"  links: { l: { a: { node: a, ipv4: 10.0.0.1/24 }, b: { node: b, ipv4: 10.0.0.2/24 } } }\n"
+
+/* ---- a complete file ------------------------------------------------------------ */
+
+static const char full_yaml[] =
+	"name: full\n"
+	"description: every section once\n"
+	"topology:\n"
+	"  nodes: { c: {}, s: {} }\n"
+	"  links:\n"
+	"    l:\n"
+	"      a: { node: c, ipv4: 10.0.0.2/24, ipv6: \"fd00::2/64\" }\n"
+	"      b: { node: s, ipv4: 10.0.0.1/24, ipv6: \"fd00::1/64\" }\n"
+	"agents:\n"
+	"  server:\n"
+	"    impl: icelab-lite\n"
+	"    node: s\n"
+	"    lite: true\n"
+	"    role: controlled\n"
+	"    nomination: regular\n"
+	"    dtls: passive\n"
+	"    families: [ipv4, ipv6]\n"
+	"    ufrag: \"abcd\"\n"
+	"    pwd: \"0123456789abcdefghijkl\"\n"
+	"    timers: { ta: 50ms, rto: 500ms, nominate-after: 1s, consent-interval: 5s,\n"
+	"              consent-timeout: 30s }\n"
+	"    stun-servers: [\"203.0.113.5:3478\", \"[2001:DB8:0::5]:3478\"]\n"
+	"    turn-servers: [{ url: \"203.0.113.5:3478\", username: u, password: p }]\n"
+	"    quirks: [answer-from-any-address]\n"
+	"    args: [\"--verbose\", -x]\n"
+	"  client: { impl: ./adapters/mine, node: c, role: controlling, nomination: aggressive,\n"
+	"            dtls: actpass }\n"
+	"signalling:\n"
+	"  trickle: false\n"
+	"  delay: 1.5s\n"
+	"timeout: 20s\n"
+	"expect:\n"
+	"  - ice: connected\n"                                        /* [0] line 33 */
+	"    within: 3s\n"
+	"  - dtls: connected\n"                                       /* [1] */
+	"    agent: client\n"
+	"    role: client\n"
+	"    after: 100ms\n"
+	"    within: 4s\n"
+	"  - selected: { family: ipv4, local-type: host, remote-type: prflx, local: \"10.0.0.2\",\n"
+	"                remote: \"203.0.113.10:*\" }\n"              /* [2] */
+	"  - same-tuple: true\n"                                      /* [3] */
+	"  - pair-changes: { min: 1, max: 2 }\n"                      /* [4] */
+	"    agent: server\n"
+	"  - pair-changes: 1\n"                                       /* [5] */
+	"  - data-echoed: true\n"                                     /* [6] */
+	"    agent: any\n"
+	"  - errors: none\n"                                          /* [7] */
+	"    agent: client\n"
+	"  - error: \"refused\"\n"                                    /* [8] */
+	"  - wire: { no-dtls: { from: server, to-family: ipv6 } }\n"  /* [9] */
+	"  - wire: { no-dtls: { from: client, to: \"FD00:0::1\" } }\n" /* [10] */
+	"  - wire: dtls-after-use-candidate\n"                        /* [11] */
+	"  - wire: symmetric-responses\n"                             /* [12] */
+	"  - wire: { consent-interval: { agent: client, max: 6s } }\n" /* [13] */
+	"  - ice: failed\n"                                           /* [14] */
+	"    never: true\n"
+	"    agent: server\n"
+	"  - pair-changes: { min: 2 }\n"                              /* [15] */
+	"expected-failure:\n"
+	"  reason: the adapter does not nominate aggressively yet\n";
+
+static void check_full_agents(const struct scn_case *k)
+{
+	ck_assert_uint_eq(k->n_agents, 2);
+	ck_assert_str_eq(k->agent[0].name, "server");
+	ck_assert_str_eq(k->agent[0].node, "s");
+	ck_assert_str_eq(k->agent[0].impl, "icelab-lite");
+	ck_assert_uint_eq(k->agent[0].src.line, 10);
+	ck_assert_uint_eq(k->agent[0].src.col, 3);
+	assert_json(k->agent[0].configure,
+		    "{\"lite\": true, \"role\": \"controlled\", \"nomination\": \"regular\","
+		    " \"dtls\": {\"setup\": \"passive\"}, \"families\": [\"ipv4\", \"ipv6\"],"
+		    " \"ufrag\": \"abcd\", \"pwd\": \"0123456789abcdefghijkl\","
+		    " \"timers\": {\"ta_ms\": 50, \"rto_ms\": 500, \"nominate_after_ms\": 1000,"
+		    "  \"consent_interval_ms\": 5000, \"consent_timeout_ms\": 30000},"
+		    " \"stun_servers\": [\"203.0.113.5:3478\", \"[2001:db8::5]:3478\"],"
+		    " \"turn_servers\": [{\"url\": \"203.0.113.5:3478\", \"username\": \"u\","
+		    "  \"password\": \"p\"}],"
+		    " \"quirks\": [\"answer-from-any-address\"]}");
+	ck_assert_str_eq(k->agent[0].args[0], "--verbose");
+	ck_assert_str_eq(k->agent[0].args[1], "-x");
+	ck_assert_ptr_null(k->agent[0].args[2]);
+	ck_assert_str_eq(k->agent[1].impl, "./adapters/mine");
+	assert_json(k->agent[1].configure, "{\"role\": \"controlling\", \"nomination\": "
+					   "\"aggressive\", \"dtls\": {\"setup\": \"actpass\"}}");
+	ck_assert_ptr_null(k->agent[1].args[0]);
+	ck_assert_int_eq(scn_case_agent(k, "client"), 1);
+	ck_assert_int_eq(scn_case_agent(k, "nobody"), -1);
+}
+
+static void check_full_events(const struct scn_expect *e)
+{
+	ck_assert_int_eq(e[0].kind, SCN_EXP_ICE);
+	ck_assert_int_eq(e[0].agent, SCN_AGENT_BOTH);
+	ck_assert_str_eq(e[0].state, "connected");
+	ck_assert_uint_eq(e[0].within_ms, 3000);
+	ck_assert(!e[0].never);
+	ck_assert_uint_eq(e[0].src.line, 33);
+	ck_assert_uint_eq(e[0].src.col, 5);
+	ck_assert_str_eq(e[0].what, "both agents ice-state connected within 3000 ms");
+	ck_assert_int_eq(e[1].kind, SCN_EXP_DTLS);
+	ck_assert_int_eq(e[1].agent, 1);
+	ck_assert_str_eq(e[1].role, "client");
+	ck_assert_uint_eq(e[1].after_ms, 100);
+	ck_assert_str_eq(e[1].what, "client dtls-state connected as client within 4000 ms not "
+				    "before 100 ms");
+	ck_assert_int_eq(e[2].kind, SCN_EXP_SELECTED);
+	ck_assert_int_eq(e[2].pair.family, AF_INET);
+	ck_assert_str_eq(e[2].pair.local_type, "host");
+	ck_assert_str_eq(e[2].pair.remote_type, "prflx");
+	ck_assert_str_eq(e[2].pair.local, "10.0.0.2");
+	ck_assert_str_eq(e[2].pair.remote, "203.0.113.10"); /* ":*" is any port */
+	ck_assert_int_eq(e[3].kind, SCN_EXP_SAME_TUPLE);
+	ck_assert_int_eq(e[4].kind, SCN_EXP_PAIR_CHANGES);
+	ck_assert_int_eq(e[4].agent, 0);
+	ck_assert_uint_eq(e[4].min, 1);
+	ck_assert_uint_eq(e[4].max, 2);
+	ck_assert_uint_eq(e[5].min, 1);
+	ck_assert_uint_eq(e[5].max, 1);
+	ck_assert_int_eq(e[6].kind, SCN_EXP_DATA_ECHOED);
+	ck_assert_int_eq(e[6].agent, SCN_AGENT_ANY);
+	ck_assert(!e[6].never);
+	ck_assert_int_eq(e[7].kind, SCN_EXP_NO_ERRORS);
+	ck_assert_str_eq(e[7].what, "client: no error event");
+	ck_assert_int_eq(e[8].kind, SCN_EXP_ERROR);
+	ck_assert_int_eq(e[8].agent, SCN_AGENT_ANY);
+	ck_assert_str_eq(e[8].text, "refused");
+}
+
+static void check_full_wire(const struct scn_expect *e)
+{
+	ck_assert_int_eq(e[9].kind, SCN_EXP_WIRE_NO_DTLS);
+	ck_assert_int_eq(e[9].agent, 0);
+	ck_assert_int_eq(e[9].family, AF_INET6);
+	ck_assert_str_eq(e[9].addr, "");
+	ck_assert_str_eq(e[9].what, "no DTLS from server to ipv6");
+	ck_assert_int_eq(e[10].agent, 1);
+	ck_assert_int_eq(e[10].family, 0);
+	ck_assert_str_eq(e[10].addr, "fd00::1");
+	ck_assert_int_eq(e[11].kind, SCN_EXP_WIRE_DTLS_AFTER_NOMINATION);
+	ck_assert_int_eq(e[12].kind, SCN_EXP_WIRE_SYMMETRIC);
+	ck_assert_int_eq(e[13].kind, SCN_EXP_WIRE_CONSENT);
+	ck_assert_int_eq(e[13].agent, 1);
+	ck_assert_uint_eq(e[13].max, 6000);
+	ck_assert_int_eq(e[14].kind, SCN_EXP_ICE);
+	ck_assert(e[14].never);
+	ck_assert_int_eq(e[14].agent, 0);
+	ck_assert_str_eq(e[14].what, "server never reaches ice-state failed");
+	ck_assert_uint_eq(e[15].min, 2);
+	ck_assert_uint_eq(e[15].max, UINT_MAX);
+}
+
+START_TEST(test_full_file)
+{
+	size_t n;
+	struct scn_case *k = load_buf(full_yaml, &n);
+
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(k->name, "full");
+	ck_assert_str_eq(k->file, "x.yaml");
+	ck_assert_str_eq(k->description, "every section once");
+	ck_assert_uint_eq(k->n_params, 0);
+	ck_assert_uint_eq(k->plan.n_nodes, 2);
+	ck_assert_str_eq(k->plan.file, "x.yaml");
+	ck_assert(!k->trickle);
+	ck_assert_uint_eq(k->signal_delay_ms, 1500);
+	ck_assert_uint_eq(k->timeout_ms, 20000);
+	check_full_agents(k);
+	ck_assert_uint_eq(k->n_expect, 16);
+	check_full_events(k->expect);
+	check_full_wire(k->expect);
+	ck_assert(k->xfail);
+	ck_assert_str_eq(k->xfail_reason, "the adapter does not nominate aggressively yet");
+	ck_assert_uint_eq(k->xfail_src.line, 61);
+	scn_cases_free(k, n);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	size_t n;
+	struct scn_case *k = load_buf(EXPECT("  - data-echoed: false\n  - error: x\n"), &n);
+
+	ck_assert(k->trickle);
+	ck_assert_uint_eq(k->signal_delay_ms, 0);
+	ck_assert_uint_eq(k->timeout_ms, 10000);
+	ck_assert_str_eq(k->description, "");
+	ck_assert(!k->xfail);
+	assert_json(k->agent[0].configure, "{}");
+	ck_assert(k->expect[0].never);
+	ck_assert_int_eq(k->expect[0].agent, SCN_AGENT_BOTH);
+	ck_assert_str_eq(k->expect[0].what, "both agents: data never echoed");
+	ck_assert_str_eq(k->expect[1].what, "either agent: an error event whose reason "
+					    "contains \"x\"");
+	scn_cases_free(k, n);
+}
+END_TEST
+
+/* ---- the matrix ------------------------------------------------------------------- */
+
+static const char matrix_yaml[] =
+	"name: m\n"
+	"matrix:\n"
+	"  dtls: [active, passive]\n"
+	"  net: [1, 2]\n"
+	"  exclude:\n"
+	"    - { dtls: passive, net: 2 }\n"
+	"topology:\n"
+	"  nodes: { c: {}, s: {} }\n"
+	"  links:\n"
+	"    l:\n"
+	"      a: { node: c, ipv4: \"10.0.${net}.2/24\" }\n"
+	"      b: { node: s, ipv4: 10.0.${net}.1/24 }\n"
+	"agents:\n"
+	"  server: { impl: icelab-lite, node: s, dtls: \"${dtls}\" }\n"
+	"  client: { impl: icelab-full, node: c, dtls: actpass }\n"
+	"expect:\n"
+	"  - dtls: connected\n"
+	"expected-failure:\n"
+	"  - reason: net ${net} with ${dtls}\n"
+	"    when: { dtls: active, net: 2 }\n";
+
+START_TEST(test_matrix_cells)
+{
+	static const char *const names[] = { "m[dtls=active,net=1]", "m[dtls=active,net=2]",
+					     "m[dtls=passive,net=1]" };
+	static const char *const dtls[] = { "active", "active", "passive" };
+	static const char *const client[] = { "10.0.1.2", "10.0.2.2", "10.0.1.2" };
+	size_t n;
+	struct scn_case *k = load_buf(matrix_yaml, &n);
+
+	ck_assert_uint_eq(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(k[i].name, names[i]);
+		ck_assert_uint_eq(k[i].n_params, 2);
+		ck_assert_str_eq(k[i].param[0].name, "dtls");
+		ck_assert_str_eq(k[i].param[0].value, dtls[i]);
+		ck_assert_str_eq(k[i].param[1].name, "net");
+		assert_addr4(&k[i].plan, "c", "l", client[i]);
+		ck_assert_str_eq(json_string_value(json_object_get(
+					 json_object_get(k[i].agent[0].configure, "dtls"), "setup")),
+				 dtls[i]);
+		ck_assert(k[i].xfail == (i == 1));
+	}
+	ck_assert_str_eq(k[1].xfail_reason, "net 2 with active");
+	ck_assert_uint_eq(k[1].xfail_src.line, 19);
+	scn_cases_free(k, n);
+}
+END_TEST
+
+/* An int parameter works where an integer is expected: types are checked
+ * after substitution.  The NAT needs a router between the hosts. */
+#define NAT_FILE(life, extra)                                                           \
+	"name: n\n"                                                                     \
+	"matrix:\n"                                                                     \
+	"  life: " life "\n"                                                            \
+	"topology:\n"                                                                   \
+	"  nodes:\n"                                                                    \
+	"    c: { gateway: r }\n"                                                       \
+	"    r: { router: true, nat: { inside: lan, outside: wan, udp-mapping-lifetime: " extra \
+	" } }\n"                                                                        \
+	"    s: {}\n"                                                                   \
+	"  links:\n"                                                                    \
+	"    lan: { a: { node: c, ipv4: 10.0.0.2/24 }, b: { node: r, ipv4: 10.0.0.1/24 } }\n" \
+	"    wan: { a: { node: r, ipv4: 203.0.113.1/24 }, b: { node: s, ipv4: 203.0.113.2/24 } }\n"
+
+START_TEST(test_matrix_types)
+{
+	static const char plain[] = NAT_FILE("[30, 60]", "${life}");
+	static const char quoted_ref[] = NAT_FILE("[30, 60]", "\"${life}\"");
+	static const char quoted_values[] = NAT_FILE("[\"30\", \"60\"]", "${life}");
+	static const char one_bad[] = NAT_FILE("[30, 0]", "${life}");
+	const char *const ok[] = { plain, quoted_ref };
+	struct scn_case *k;
+	struct icl_err e = { 0 };
+	size_t n;
+
+	/* A whole ${life} is an integer when the matrix writes integers,
+	 * quoted or not (inside { } it is often quoted). */
+	for (size_t i = 0; i < 2; i++) {
+		k = load_buf(ok[i], &n);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_uint_eq(topo_plan_node(&k[0].plan, "r")->nat[0].udp_lifetime_s, 30);
+		ck_assert_uint_eq(topo_plan_node(&k[1].plan, "r")->nat[0].udp_lifetime_s, 60);
+		ck_assert_str_eq(k[1].name, "n[life=60]");
+		scn_cases_free(k, n);
+	}
+	/* Values written as strings stay strings; the messages differ by the
+	 * value, so the first cell is named. */
+	ck_assert_int_eq(scn_load_cases_buf("x.yaml", quoted_values, strlen(quoted_values), &k, &n,
+					    &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "x.yaml:7:80: nodes.r.nat.udp-mapping-lifetime: expected an "
+				"integer, got the quoted string \"30\" (case n[life=30])");
+	ck_assert_ptr_null(k);
+	ck_assert_uint_eq(n, 0);
+	/* Only the second cell is at fault. */
+	ck_assert_int_eq(scn_load_cases_buf("x.yaml", one_bad, strlen(one_bad), &k, &n, &e),
+			 ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "x.yaml:7:80: nodes.r.nat.udp-mapping-lifetime: 0 is out of "
+				"range (1..86400) (case n[life=0])");
+}
+END_TEST
+
+/* An error every cell shares is the file's: no case is named. */
+START_TEST(test_matrix_error_everywhere)
+{
+	static const char yaml[] = "name: t\nmatrix: { v: [a, b] }\n"
+		"topology:\n"
+		"  nodes: { c: {}, s: {}, r: { router: true } }\n"
+		"  links:\n"
+		"    l1: { a: { node: c, ipv4: 10.0.0.2/24 }, b: { node: r, ipv4: 10.0.0.1/24 } }\n"
+		"    l2: { a: { node: r, ipv4: 10.0.1.1/24 }, b: { node: s, ipv4: 10.0.1.2/24 } }\n"
+		"description: ${v}\n"
+		"timeout: 10\n";
+	struct scn_case *k;
+	struct icl_err e = { 0 };
+	size_t n;
+
+	ck_assert_int_eq(scn_load_cases_buf("x.yaml", yaml, strlen(yaml), &k, &n, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "x.yaml:9:10: timeout: expected a duration, got \"10\"; write "
+				"10s or 10000ms");
+}
+END_TEST
+
+/* `icelab topo` reads the first cell's topology, and refuses what `icelab
+ * run` would refuse. */
+START_TEST(test_topology_of_matrix)
+{
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	char bad[sizeof(matrix_yaml) + 8];
+	char *at;
+
+	ck_assert_int_eq(scn_load_topology_buf("x.yaml", matrix_yaml, strlen(matrix_yaml), &p, &e),
+			 0);
+	assert_addr4(&p, "c", "l", "10.0.1.2");
+	ck_assert_str_eq(p.file, "x.yaml");
+	topo_plan_free(&p);
+	snprintf(bad, sizeof(bad), "%s", matrix_yaml);
+	at = strstr(bad, "node: s, dtls");
+	at[6] = 'q';
+	ck_assert_int_eq(scn_load_topology_buf("x.yaml", bad, strlen(bad), &p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "x.yaml:14:38: agents.server.node: unknown node 'q'");
+}
+END_TEST
+
+/* ---- files on disk ------------------------------------------------------------------ */
+
+static const char *const topo_files[] = {
+	"scenarios/topo-nat44.yaml",
+	"scenarios/topo-ipv6-oneway.yaml",
+	"scenarios/topo-routed.yaml",
+};
+
+START_TEST(test_topology_only_file)
+{
+	struct scn_case *k = NULL;
+	struct icl_err e = { 0 };
+	size_t n = 0;
+	const char *base = strrchr(topo_files[_i], '/') + 1;
+
+	ck_assert_msg(scn_load_cases(topo_files[_i], &k, &n, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(k->n_agents, 0);
+	ck_assert_uint_eq(k->n_expect, 0);
+	ck_assert_ptr_null(k->expect);
+	ck_assert_int_eq(strncmp(k->name, base, strlen(k->name)), 0);
+	ck_assert_str_eq(k->file, topo_files[_i]);
+	ck_assert_uint_ge(k->plan.n_probes, 2);
+	scn_cases_free(k, n);
+}
+END_TEST
+
+START_TEST(test_ipv6_oneway_file)
+{
+	static const enum scn_exp_kind kinds[] = {
+		SCN_EXP_ICE, SCN_EXP_DTLS, SCN_EXP_SELECTED, SCN_EXP_SAME_TUPLE,
+		SCN_EXP_DATA_ECHOED, SCN_EXP_NO_ERRORS, SCN_EXP_WIRE_NO_DTLS,
+		SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, SCN_EXP_WIRE_SYMMETRIC,
+	};
+	struct scn_case *k = NULL;
+	struct icl_err e = { 0 };
+	size_t n = 0;
+
+	ck_assert_msg(scn_load_cases("scenarios/ipv6-oneway.yaml", &k, &n, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(k[0].name, "ipv6-oneway[dtls=active]");
+	ck_assert_str_eq(k[1].name, "ipv6-oneway[dtls=passive]");
+	ck_assert_ptr_nonnull(strstr(k[0].description, "mediasoup"));
+	for (size_t i = 0; i < n; i++) {
+		const struct scn_case *c = &k[i];
+
+		ck_assert_int_eq(scn_case_agent(c, "server"), 0);
+		ck_assert_str_eq(c->agent[0].impl, "icelab-lite");
+		ck_assert_str_eq(c->agent[1].impl, "icelab-full");
+		assert_json(c->agent[0].configure, i == 0 ?
+			    "{\"lite\": true, \"dtls\": {\"setup\": \"active\"}}" :
+			    "{\"lite\": true, \"dtls\": {\"setup\": \"passive\"}}");
+		assert_json(c->agent[1].configure,
+			    "{\"role\": \"controlling\", \"dtls\": {\"setup\": \"actpass\"}}");
+		ck_assert_uint_eq(c->n_expect, sizeof(kinds) / sizeof(kinds[0]));
+		for (size_t j = 0; j < c->n_expect; j++)
+			ck_assert_int_eq(c->expect[j].kind, kinds[j]);
+		ck_assert_uint_eq(c->expect[0].within_ms, 5000);
+		ck_assert_int_eq(c->expect[0].agent, SCN_AGENT_BOTH);
+		ck_assert_int_eq(c->expect[2].pair.family, AF_INET);
+		ck_assert_int_eq(c->expect[6].agent, 0);
+		ck_assert_int_eq(c->expect[6].family, AF_INET6);
+		ck_assert_ptr_nonnull(topo_plan_node(&c->plan, "router")->filters);
+	}
+	scn_cases_free(k, n);
+}
+END_TEST
+
+START_TEST(test_routed_dualstack_file)
+{
+	struct scn_case *k = NULL;
+	struct icl_err e = { 0 };
+	size_t n = 0;
+
+	ck_assert_msg(scn_load_cases("scenarios/routed-dualstack.yaml", &k, &n, &e) == 0, "%s",
+		      e.msg);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(k[i].expect[0].kind, SCN_EXP_SELECTED);
+		ck_assert_int_eq(k[i].expect[0].agent, SCN_AGENT_BOTH);
+		ck_assert_int_eq(k[i].expect[0].pair.family, AF_INET6);
+		ck_assert_int_eq(k[i].expect[2].kind, SCN_EXP_DTLS);
+		ck_assert_int_eq(k[i].expect[3].kind, SCN_EXP_DATA_ECHOED);
+		ck_assert_uint_eq(k[i].plan.nodes[1].n_nat, 0);
+	}
+	scn_cases_free(k, n);
+}
+END_TEST
+
+/* Every complete file (a block that starts with `name:`) in the format
+ * documentation loads. */
+START_TEST(test_doc_examples)
+{
+	FILE *f = fopen("docs/scenario-format.md", "r");
+	char line[512], *buf = calloc(1, 1 << 16);
+	struct icl_err e = { 0 };
+	struct scn_case *k;
+	size_t len = 0, n, files = 0;
+	bool in = false, first = false;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(buf);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (!in && !strncmp(line, "```yaml", 7)) {
+			in = first = true;
+			len = 0;
+			continue;
+		}
+		if (in && !strncmp(line, "```", 3)) {
+			in = false;
+			if (strncmp(buf, "name:", 5) != 0 && strstr(buf, "\nname:") == NULL)
+				continue;
+			ck_assert_msg(scn_load_cases_buf("doc", buf, len, &k, &n, &e) == 0,
+				      "example %zu: %s\n%s", files, e.msg, buf);
+			scn_cases_free(k, n);
+			files++;
+		} else if (in && len + strlen(line) < (1 << 16)) {
+			len += (size_t)snprintf(buf + len, (1 << 16) - len, "%s", line);
+		}
+	}
+	fclose(f);
+	free(buf);
+	ck_assert(first);
+	ck_assert_uint_ge(files, 3);
+}
+END_TEST
+
+/* ---- errors ---------------------------------------------------------------------------- */
+
+static const struct {
+	const char *yaml;
+	const char *prefix;  /* "x.yaml:L:C: FIELD: " */
+	const char *part;    /* in the reason */
+} bad[] = {
+	/* top level and name */
+	{ HEAD "colour: blue\n", "x.yaml:7:1: colour: ", "unknown key" },
+	{ "topology: { nodes: { a: {} } }\n", "x.yaml:1:1: name: ", "required key is missing" },
+	{ "name: Big\ntopology: { nodes: { a: {} } }\n", "x.yaml:1:7: name: ", "must start with" },
+	{ HEAD "timeout: 10\n", "x.yaml:7:10: timeout: ", "write 10s or 10000ms" },
+	{ HEAD "timeout: 601s\n", "x.yaml:7:10: timeout: ", "out of range (1ms..600s)" },
+	{ HEAD "timeout: 1.2345s\n", "x.yaml:7:10: timeout: ", "expected a duration" },
+	/* signalling */
+	{ HEAD "signalling: { tricke: true }\n", "x.yaml:7:15: signalling.tricke: ",
+	  "unknown key (expected one of: trickle, delay)" },
+	{ HEAD "signalling: { trickle: yes }\n", "x.yaml:7:24: signalling.trickle: ",
+	  "expected a boolean" },
+	{ HEAD "signalling: { delay: 10s }\n", "x.yaml:7:22: signalling.delay: ",
+	  "not below the case timeout of 10s" },
+	/* agents */
+	{ HEAD "agents:\n  server: { impl: icelab-lite, node: s }\n", "x.yaml:8:3: agents: ",
+	  "expected exactly two agents, got 1" },
+	{ HEAD "agents:\n  server: { impl: icelab-lite, node: x }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:38: agents.server.node: ", "unknown node 'x'" },
+	{ HEAD "agents:\n  server: { impl: icelab-lite, node: r }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:38: agents.server.node: ", "node 'r' is a router" },
+	{ HEAD "agents:\n  server: { node: s }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:11: agents.server.impl: ", "required key is missing" },
+	{ HEAD "agents:\n  server: { impl: a, node: s, colour: red }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:31: agents.server.colour: ", "unknown key (expected one of: impl, node" },
+	{ HEAD "agents:\n  both: { impl: a, node: s }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:3: agents.both: ", "'both' is reserved" },
+	{ HEAD "agents:\n  server: { impl: a, node: s, dtls: client }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:37: agents.server.dtls: ", "expected one of actpass, active, passive" },
+	{ HEAD "agents:\n  server: { impl: a, node: s, args: [a, b, c, d, e, f, g, h] }\n"
+	  "  client: { impl: a, node: c }\n", "x.yaml:8:59: agents.server.args[7]: ",
+	  "at most 7 items" },
+	{ HEAD "agents:\n  server: { impl: a, node: s, timers: { ta: 50 } }\n"
+	  "  client: { impl: a, node: c }\n", "x.yaml:8:45: agents.server.timers.ta: ",
+	  "write 50s or 50000ms" },
+	{ HEAD "agents:\n  server: { impl: a, node: s, stun-servers: [\"203.0.113.5\"] }\n"
+	  "  client: { impl: a, node: c }\n", "x.yaml:8:46: agents.server.stun-servers[0]: ",
+	  "expected an address and port" },
+	{ HEAD "agents:\n  server: { impl: Big, node: s }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:19: agents.server.impl: ", "neither a registry name" },
+	/* expect: shape */
+	{ HEAD "expect:\n  - ice: connected\n", "x.yaml:8:3: expect: ",
+	  "expectations need agents" },
+	{ EXPECT("  - ice: connected\n    agnet: client\n"), "x.yaml:12:5: expect[0].agnet: ",
+	  "unknown key (expected one of: ice, dtls" },
+	{ EXPECT("  - within: 1s\n"), "x.yaml:11:5: expect[0]: ", "no assertion" },
+	{ EXPECT("  - ice: connected\n    dtls: connected\n"), "x.yaml:12:5: expect[0].dtls: ",
+	  "a second assertion in one item" },
+	{ EXPECT("  - ice: connected\n    role: client\n"), "x.yaml:12:5: expect[0].role: ",
+	  "does not apply to 'ice' (it takes: agent, within, after, never)" },
+	{ EXPECT("  - same-tuple: true\n    agent: client\n"), "x.yaml:12:5: expect[0].agent: ",
+	  "does not apply to 'same-tuple'" },
+	{ EXPECT("  - ice: up\n"), "x.yaml:11:10: expect[0].ice: ", "expected one of new, checking" },
+	/* expect: dangling names */
+	{ EXPECT("  - ice: connected\n    agent: clinet\n"), "x.yaml:12:12: expect[0].agent: ",
+	  "unknown agent 'clinet' (agents: server, client; or both, any)" },
+	{ EXPECT("  - wire: { no-dtls: { from: both } }\n"),
+	  "x.yaml:11:30: expect[0].wire.no-dtls.from: ", "unknown agent 'both'" },
+	{ EXPECT("  - wire: { no-dtls: { to-family: ipv6 } }\n"),
+	  "x.yaml:11:22: expect[0].wire.no-dtls.from: ", "required key is missing" },
+	{ EXPECT("  - wire: { consent-interval: { max: 6s } }\n"),
+	  "x.yaml:11:31: expect[0].wire.consent-interval.agent: ", "required key is missing" },
+	{ EXPECT("  - wire: { no-dtls: { from: server, to-family: ipv6, to: 10.0.0.2 } }\n"),
+	  "x.yaml:11:59: expect[0].wire.no-dtls.to: ", "not both" },
+	{ EXPECT("  - wire: reflexive\n"), "x.yaml:11:11: expect[0].wire: ",
+	  "expected dtls-after-use-candidate, symmetric-responses, or a mapping" },
+	/* expect: impossible timing */
+	{ EXPECT("  - ice: connected\n    within: 12s\n"), "x.yaml:12:13: expect[0].within: ",
+	  "12s is beyond the case timeout of 10s" },
+	{ EXPECT("  - ice: connected\n    within: 2s\n    after: 3s\n"),
+	  "x.yaml:13:12: expect[0].after: ", "3s is not before 'within' (2s)" },
+	{ EXPECT("  - ice: connected\n    after: 10s\n"), "x.yaml:12:12: expect[0].after: ",
+	  "not before the case timeout" },
+	{ EXPECT("  - ice: failed\n    never: true\n    within: 2s\n"),
+	  "x.yaml:13:13: expect[0].within: ", "'never' covers the whole case" },
+	{ EXPECT("  - data-echoed: false\n    within: 2s\n"), "x.yaml:12:13: expect[0].within: ",
+	  "must never happen" },
+	{ EXPECT("  - ice: connected\n    within: 0ms\n"), "x.yaml:12:13: expect[0].within: ",
+	  "out of range" },
+	{ EXPECT("  - pair-changes: { min: 3, max: 1 }\n"), "x.yaml:11:19: expect[0].pair-changes: ",
+	  "min (3) is greater than max (1)" },
+	{ EXPECT("  - pair-changes: {}\n"), "x.yaml:11:19: expect[0].pair-changes: ",
+	  "give min, max or both" },
+	{ EXPECT("  - pair-changes: \"1\"\n"), "x.yaml:11:19: expect[0].pair-changes: ",
+	  "expected an integer" },
+	{ EXPECT("  - ice: connected\n  - ice: connected\n    agent: client\n    never: true\n"),
+	  "x.yaml:12:5: expect[1]: ", "contradicts expect[0] (both agents ice-state connected)" },
+	{ EXPECT("  - dtls: connected\n    never: true\n    agent: any\n  - dtls: connected\n"),
+	  "x.yaml:14:5: expect[1]: ", "contradicts expect[0]" },
+	{ EXPECT("  - data-echoed: true\n    agent: server\n  - data-echoed: false\n"),
+	  "x.yaml:13:5: expect[1]: ", "contradicts expect[0]" },
+	{ EXPECT("  - dtls: failed\n    role: client\n"), "x.yaml:12:11: expect[0].role: ",
+	  "only known once connected" },
+	{ EXPECT("  - same-tuple: false\n"), "x.yaml:11:17: expect[0].same-tuple: ",
+	  "only 'true' is meaningful" },
+	{ EXPECT("  - errors: some\n"), "x.yaml:11:13: expect[0].errors: ", "expected one of none" },
+	{ EXPECT("  - error: \"\"\n"), "x.yaml:11:12: expect[0].error: ", "give the text" },
+	/* expect: selected */
+	{ EXPECT("  - selected: { local-type: srvflx }\n"),
+	  "x.yaml:11:29: expect[0].selected.local-type: ",
+	  "expected one of host, srflx, prflx, relay, got \"srvflx\"" },
+	{ EXPECT("  - selected: {}\n"), "x.yaml:11:15: expect[0].selected: ", "at least one of" },
+	{ EXPECT("  - selected: { remote: \"[2001:db8::1]\" }\n"),
+	  "x.yaml:11:25: expect[0].selected.remote: ", "expected an address, with or without" },
+	{ EXPECT("  - selected: { remote: \"203.0.113.10:70000\" }\n"),
+	  "x.yaml:11:25: expect[0].selected.remote: ", "port '70000' is not 1..65535 or *" },
+	{ EXPECT("  - selected: { local: 10.0.0.300 }\n"),
+	  "x.yaml:11:24: expect[0].selected.local: ", "expected an address" },
+	{ EXPECT("  - selected: { family: ipv6, local: 10.0.0.2 }\n"),
+	  "x.yaml:11:38: expect[0].selected.local: ", "10.0.0.2 is IPv4 but 'family' is ipv6" },
+	{ EXPECT("  - selected: { fam: ipv4 }\n"), "x.yaml:11:17: expect[0].selected.fam: ",
+	  "unknown key (expected one of: family, local-type" },
+	/* expected failures */
+	{ EXPECT("  - ice: connected\n") "expected-failure:\n  - when: { a: b }\n",
+	  "x.yaml:13:5: expected-failure[0].reason: ", "required key is missing" },
+	{ EXPECT("  - ice: connected\n") "expected-failure: { reason: \" \" }\n",
+	  "x.yaml:12:29: expected-failure.reason: ", "must not be empty" },
+	{ EXPECT("  - ice: connected\n") "expected-failure:\n  - reason: r\n    when: { a: b }\n",
+	  "x.yaml:14:11: expected-failure[0].when: ", "the file has no matrix" },
+	{ "name: t\nmatrix: { v: [a, b] }\ndescription: ${v}\n"
+	  "expected-failure:\n  - reason: r\n    when: { w: a }\n" TAIL,
+	  "x.yaml:6:13: expected-failure[0].when.w: ", "unknown parameter 'w' (the matrix has: v)" },
+	{ "name: t\nmatrix: { v: [a, b] }\ndescription: ${v}\n"
+	  "expected-failure:\n  - reason: r\n    when: { v: c }\n" TAIL,
+	  "x.yaml:6:16: expected-failure[0].when.v: ", "'c' is not a value of v (values: a, b)" },
+	/* the matrix */
+	{ "name: t\nmatrix:\n  v: [a, b]\n  exclude: [{ w: a }]\ndescription: ${v}\n" TAIL,
+	  "x.yaml:4:15: matrix.exclude[0].w: ", "unknown parameter 'w'" },
+	{ "name: t\nmatrix:\n  v: [a, b]\n  exclude: [{ v: c }]\ndescription: ${v}\n" TAIL,
+	  "x.yaml:4:18: matrix.exclude[0].v: ", "'c' is not a value of v" },
+	{ "name: t\nmatrix:\n  v: [a, b]\n  exclude: [{ v: a }, { v: b }]\ndescription: ${v}\n" TAIL,
+	  "x.yaml:4:12: matrix.exclude: ", "excludes every cell" },
+	{ "name: t\nmatrix:\n  v: [a, b]\n  w: [c]\ndescription: ${v}\n" TAIL, "x.yaml:4:3: matrix.w: ", "parameter never used" },
+	{ "name: t\nmatrix:\n  v: [a, b]\n  exclude: [{ v: \"${v}\" }]\ndescription: ${v}\n" TAIL,
+	  "x.yaml:4:18: matrix.exclude[0].v: ", "'${v}' is not a value of v (values: a, b)" },
+	{ "name: t\nmatrix:\n  v: [\"${w}\"]\n" TAIL, "x.yaml:3:7: matrix.v[0]: ",
+	  "a value cannot refer to a parameter" },
+	{ "name: t\nmatrix:\n  v: [a, a]\n" TAIL, "x.yaml:3:10: matrix.v[1]: ", "listed twice" },
+	{ "name: t\nmatrix:\n  v: a\n" TAIL, "x.yaml:3:6: matrix.v: ", "expected a list" },
+	{ "name: t\nmatrix:\n  v: [{ x: 1 }]\n" TAIL, "x.yaml:3:7: matrix.v[0]: ", "expected a value" },
+	{ "name: t\nmatrix:\n  V: [a]\n" TAIL, "x.yaml:3:3: matrix.V: ", "parameter name 'V'" },
+	{ "name: t\nmatrix:\n  a: [1, 2, 3, 4, 5, 6, 7, 8]\n  b: [1, 2, 3, 4, 5, 6, 7, 8]\n"
+	  "  c: [1, 2, 3, 4, 5]\n" TAIL, "x.yaml:3:3: matrix: ", "320 cells; at most 256" },
+	{ "name: t\nmatrix: { v: [a] }\ndescription: ${w}\n" TAIL,
+	  "x.yaml:3:14: description: ", "unknown parameter ${w} (the matrix has: v)" },
+	{ "name: t\ndescription: \"${w}\"\n" TAIL, "x.yaml:2:14: description: ",
+	  "unknown parameter ${w}: the file has no matrix" },
+	{ EXPECT("  - ice: ${state\n"), "x.yaml:11:10: expect[0].ice: ", "'${' starts a parameter reference" },
+};
+
+START_TEST(test_bad)
+{
+	struct scn_case *k = (struct scn_case *)1;
+	struct icl_err e = { 0 };
+	size_t n = 7;
+	int rc = scn_load_cases_buf("x.yaml", bad[_i].yaml, strlen(bad[_i].yaml), &k, &n, &e);
+
+	ck_assert_msg(rc == ICL_EINPUT, "rc %d (%s) for:\n%s", rc, e.msg, bad[_i].yaml);
+	ck_assert_msg(!strncmp(e.msg, bad[_i].prefix, strlen(bad[_i].prefix)) &&
+			      strstr(e.msg + strlen(bad[_i].prefix), bad[_i].part) != NULL,
+		      "got      '%s'\nexpected '%s...%s...'", e.msg, bad[_i].prefix, bad[_i].part);
+	ck_assert_ptr_null(k);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+/* A value of the matrix that does not fit where it is pasted: the error is
+ * at the ${} as written, and names the cell. */
+START_TEST(test_bad_value_in_cell)
+{
+	static const char yaml[] = "name: t\nmatrix: { d: [active, bogus] }\n"
+		"topology:\n"
+		"  nodes: { c: {}, s: {}, r: { router: true } }\n"
+		"  links:\n"
+		"    l1: { a: { node: c, ipv4: 10.0.0.2/24 }, b: { node: r, ipv4: 10.0.0.1/24 } }\n"
+		"    l2: { a: { node: r, ipv4: 10.0.1.1/24 }, b: { node: s, ipv4: 10.0.1.2/24 } }\n"
+		"agents:\n"
+		"  server: { impl: icelab-lite, node: s, dtls: \"${d}\" }\n"
+		"  client: { impl: icelab-full, node: c }\n";
+	struct scn_case *k;
+	struct icl_err e = { 0 };
+	size_t n;
+
+	ck_assert_int_eq(scn_load_cases_buf("x.yaml", yaml, strlen(yaml), &k, &n, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, "x.yaml:9:47: agents.server.dtls: expected one of actpass, active, "
+				"passive, got \"bogus\" (case t[d=bogus])");
+}
+END_TEST
+
+/* tests/data/bad/ files of the whole-file checks: exact messages (the CLI
+ * test runs the same files through `icelab topo up`). */
+static const struct {
+	const char *file;
+	const char *msg;
+} bad_files[] = {
+	{ "tests/data/bad/agent-on-router.yaml",
+	  "tests/data/bad/agent-on-router.yaml:21:11: agents.server.node: node 'router' is a "
+	  "router; agents run on hosts (nodes without 'router: true')" },
+	{ "tests/data/bad/expect-beyond-timeout.yaml",
+	  "tests/data/bad/expect-beyond-timeout.yaml:20:13: expect[0].within: 15s is beyond the "
+	  "case timeout of 10s; raise 'timeout' or shorten this" },
+	{ "tests/data/bad/matrix-unused.yaml",
+	  "tests/data/bad/matrix-unused.yaml:4:3: matrix.nomination: parameter never used; write "
+	  "${nomination} where the cases differ, or remove it" },
+	{ "tests/data/bad/matrix-bad-value.yaml",
+	  "tests/data/bad/matrix-bad-value.yaml:18:11: agents.server.dtls: expected one of "
+	  "actpass, active, passive, got \"actve\" (case matrix-bad-value[dtls=actve])" },
+};
+
+START_TEST(test_bad_file)
+{
+	struct scn_case *k;
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	size_t n;
+
+	ck_assert_int_eq(scn_load_cases(bad_files[_i].file, &k, &n, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, bad_files[_i].msg);
+	ck_assert_int_eq(scn_load_topology(bad_files[_i].file, &p, &e), ICL_EINPUT);
+	ck_assert_str_eq(e.msg, bad_files[_i].msg);
+	ck_assert_ptr_null(p.nodes);
+}
+END_TEST
+
+START_TEST(test_free_zeroed)
+{
+	struct scn_case k;
+
+	memset(&k, 0, sizeof(k));
+	scn_case_free(&k);
+	scn_case_free(NULL);
+	scn_cases_free(NULL, 3);
+	ck_assert_ptr_null(k.expect);
+	ck_assert_int_eq(scn_case_agent(&k, "server"), -1);
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 Suite *cases_suite(void)
 {
-	return suite_create("cases");
+	Suite *s = suite_create("cases");
+	TCase *load = tcase_create("load"), *matrix = tcase_create("matrix");
+	TCase *files = tcase_create("files"), *errors = tcase_create("errors");
+
+	tcase_add_test(load, test_full_file);
+	tcase_add_test(load, test_defaults);
+	tcase_add_test(load, test_free_zeroed);
+	tcase_add_test(matrix, test_matrix_cells);
+	tcase_add_test(matrix, test_matrix_types);
+	tcase_add_test(matrix, test_matrix_error_everywhere);
+	tcase_add_test(matrix, test_topology_of_matrix);
+	tcase_add_test(matrix, test_bad_value_in_cell);
+	tcase_add_loop_test(files, test_topology_only_file, 0, N(topo_files));
+	tcase_add_test(files, test_ipv6_oneway_file);
+	tcase_add_test(files, test_routed_dualstack_file);
+	tcase_add_test(files, test_doc_examples);
+	tcase_add_loop_test(files, test_bad_file, 0, N(bad_files));
+	tcase_add_loop_test(errors, test_bad, 0, N(bad));
+	suite_add_tcase(s, load);
+	suite_add_tcase(s, matrix);
+	suite_add_tcase(s, files);
+	suite_add_tcase(s, errors);
+	return s;
 }

@@ -96,7 +96,8 @@ static const struct {
 	      "ifname, ipv4, ipv6)" },
 	{ BAD "unknown-top-key.yaml",
 	  BAD "unknown-top-key.yaml:3:1: topolgy: unknown key (expected one of: name, "
-	      "description, topology)" },
+	      "description, matrix, topology, agents, signalling, timeout, expect, "
+	      "expected-failure)" },
 	{ BAD "dangling-gateway.yaml",
 	  BAD "dangling-gateway.yaml:6:11: nodes.client.routes[0].via: gateway 10.0.1.1 is not "
 	      "on any prefix connected to node 'client'" },

@@ -1,0 +1,353 @@
+/* runner.c - one case from topology to verdict. */
+#include "runner.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../netns/probe.h"
+#include "../netns/topo.h"
+#include "registry.h"
+#include "session.h"
+#include "verdict.h"
+#include "wire.h"
+
+#define RUN_SETTLE_MS 300
+#define RUN_PROBE_TIMEOUT_MS 400
+#define RUN_LOG_TAIL_LINES 8
+
+/* What one run of a case gathers before it is turned into JSON. */
+struct outcome {
+	bool error;                /* environment: verdict "error" */
+	char message[1536];        /* first failure, or the error */
+	json_t *assertions;
+	json_t *agents;
+	json_t *timeline;          /* borrowed from the session result */
+	json_t *wire;
+	size_t failed;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+bool run_verdict_failed(const char *v)
+{
+	return strcmp(v, "fail") == 0 || strcmp(v, "xpass") == 0 || strcmp(v, "error") == 0;
+}
+
+static void first_failure(struct outcome *o, const char *fmt, const char *a, const char *b)
+{
+	o->failed++;
+	if (!o->message[0])
+		snprintf(o->message, sizeof(o->message), fmt, a, b);
+}
+
+static void add_assertion(struct outcome *o, const struct scn_case *c, const char *what,
+			  struct topo_src src, bool ok, const char *detail)
+{
+	char where[4200];
+
+	snprintf(where, sizeof(where), "%s:%u:%u", c->file, src.line, src.col);
+	json_array_append_new(o->assertions, json_pack("{s:s, s:s, s:b, s:s}", "what", what,
+						      "where", where, "ok", ok, "detail", detail));
+	if (!ok)
+		first_failure(o, "%s: %s", what, detail);
+}
+
+/* The last `n` lines of the file at `path`, as one string; "" if none. */
+static void log_tail(const char *path, char *out, size_t cap, int n)
+{
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	size_t len, start;
+	int seen = 0;
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	len = (size_t)ftell(f);
+	start = len > sizeof(buf) - 1 ? len - (sizeof(buf) - 1) : 0;
+	fseek(f, (long)start, SEEK_SET);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	while (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	for (start = len; start > 0; start--)
+		if (buf[start - 1] == '\n' && ++seen == n)
+			break;
+	snprintf(out, cap, "%s", buf + start);
+}
+
+/* ---- topology-only cases: the probes are the assertions ---- */
+
+static void run_probes(const struct scn_case *c, const struct topo *t, struct outcome *o)
+{
+	struct probe_result *res = calloc(c->plan.n_probes + 1, sizeof(*res));
+	struct icl_err err;
+	char what[256], detail[256];
+
+	if (!res || probe_run(t, res, RUN_PROBE_TIMEOUT_MS, &err) < 0) {
+		o->error = true;
+		snprintf(o->message, sizeof(o->message), "probes: %s",
+			 res ? err.msg : "out of memory");
+		free(res);
+		return;
+	}
+	for (size_t i = 0; i < c->plan.n_probes; i++) {
+		const struct topo_probe *p = &c->plan.probes[i];
+		bool ok = p->expect == TOPO_REACH_UNSPECIFIED || p->expect == res[i].got;
+
+		snprintf(what, sizeof(what), "probe %s -> %s %s: %s", p->from, p->to,
+			 p->family == AF_INET ? "ipv4" : "ipv6", topo_reach_name(p->expect));
+		snprintf(detail, sizeof(detail), "expected %s, got %s to %s%s%s",
+			 topo_reach_name(p->expect), topo_reach_name(res[i].got), res[i].target,
+			 res[i].send_error[0] ? "; send: " : "", res[i].send_error);
+		add_assertion(o, c, what, p->src, ok, detail);
+	}
+	free(res);
+}
+
+/* ---- agent cases ---- */
+
+struct agent_run {
+	char path[PATH_MAX];
+	char log[PATH_MAX];
+	char *argv[12];
+	FILE *logf;
+};
+
+static int prepare_agent(const struct scn_agent *a, const struct run_env *env,
+			 struct agent_run *ar, struct icl_err *err)
+{
+	size_t n = 0;
+	int rc = reg_resolve(a->impl, ar->path, sizeof(ar->path), err);
+
+	if (rc < 0)
+		return rc;
+	snprintf(ar->log, sizeof(ar->log), "%s/%s.log", env->case_dir, a->name);
+	if (!(ar->logf = fopen(ar->log, "w")))
+		return icl_err_set(err, -errno, "%s: %s", ar->log, strerror(errno));
+	ar->argv[n++] = ar->path;
+	for (size_t i = 0; a->args[i] && n < 11; i++)
+		ar->argv[n++] = a->args[i];
+	ar->argv[n] = NULL;
+	return 0;
+}
+
+static void agents_json(const struct scn_case *c, struct agent_run *ar, struct outcome *o,
+			const json_t *timeline)
+{
+	for (size_t i = 0; i < c->n_agents; i++) {
+		const struct scn_agent *a = &c->agent[i];
+		const char *log = strrchr(ar[i].log, '/');
+
+		(void)timeline;
+		json_array_append_new(o->agents,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", a->name,
+						"node", a->node, "impl", a->impl, "path",
+						ar[i].path, "log", log ? log + 1 : ""));
+	}
+}
+
+/* Why the session ended badly, with the last lines of the agents' logs. */
+static void note_broken(const struct scn_case *c, struct agent_run *ar,
+			const struct sess_result *r, struct outcome *o)
+{
+	char tail[1024], what[128], detail[2400];
+
+	if (!r->broken[0])
+		return;
+	for (size_t i = 0; i < c->n_agents; i++) {
+		if (!strstr(r->broken, c->agent[i].name))
+			continue;
+		fflush(ar[i].logf);
+		log_tail(ar[i].log, tail, sizeof(tail), RUN_LOG_TAIL_LINES);
+		snprintf(what, sizeof(what), "agent %s runs the session to its end", c->agent[i].name);
+		snprintf(detail, sizeof(detail), "%s; last log lines: %s", r->broken,
+			 tail[0] ? tail : "(none)");
+		add_assertion(o, c, what, c->agent[i].src, false, detail);
+		return;
+	}
+	add_assertion(o, c, "the session runs to its end", (struct topo_src){0}, false, r->broken);
+}
+
+/* An agent that never said hello or never finished gathering by the
+ * timeout hangs: no expectation could judge it fairly. */
+static void note_hang(const struct scn_case *c, const struct sess_result *r, struct outcome *o)
+{
+	char what[128], detail[256];
+
+	if (!r->timed_out || r->broken[0])
+		return;
+	for (size_t i = 0; i < c->n_agents; i++) {
+		const char *name = c->agent[i].name;
+		const char *missing = !sess_find(r, name, "hello", NULL, NULL) ? "hello"
+				      : !sess_find(r, name, "gathering-done", NULL, NULL)
+					      ? "gathering-done"
+					      : NULL;
+
+		if (!missing)
+			continue;
+		snprintf(what, sizeof(what), "agent %s answers the harness", name);
+		snprintf(detail, sizeof(detail), "hung: no %s event within the case timeout of %u ms",
+			 missing, c->timeout_ms);
+		add_assertion(o, c, what, c->agent[i].src, false, detail);
+	}
+}
+
+static void judge(const struct scn_case *c, const struct run_env *env,
+		  const struct sess_result *r, struct outcome *o)
+{
+	struct verdict_item *items = calloc(c->n_expect + 1, sizeof(*items));
+	struct wire_view *w = NULL;
+	struct icl_err err;
+	char detail[512];
+
+	if (!items) {
+		o->error = true;
+		snprintf(o->message, sizeof(o->message), "out of memory");
+		return;
+	}
+	verdict_events(c, r->timeline, items);
+	if (wire_load(c, env->case_dir, &w, &err) < 0)
+		snprintf(detail, sizeof(detail), "captures unreadable: %.480s", err.msg);
+	for (size_t i = 0; i < c->n_expect; i++) {
+		const struct scn_expect *e = &c->expect[i];
+
+		if (items[i].judged)
+			add_assertion(o, c, e->what, e->src, items[i].ok, items[i].detail);
+		else if (!w)
+			add_assertion(o, c, e->what, e->src, false, detail);
+		else {
+			bool ok = wire_check(w, c, e, items[i].detail, sizeof(items[i].detail));
+
+			add_assertion(o, c, e->what, e->src, ok, items[i].detail);
+		}
+	}
+	o->wire = w ? wire_flows(w, r->t0_realtime) : json_array();
+	wire_free(w);
+	free(items);
+}
+
+static void run_agents(const struct scn_case *c, const struct run_env *env,
+		       const struct topo *t, struct outcome *o, struct sess_result *r)
+{
+	struct agent_run ar[SCN_MAX_AGENTS] = {0};
+	struct sess_options so = {
+		.trickle = c->trickle, .signal_delay_ms = c->signal_delay_ms,
+		.timeout_ms = c->timeout_ms, .settle_ms = RUN_SETTLE_MS,
+		.capture_dir = env->case_dir,
+	};
+	struct icl_err err;
+	int rc = 0;
+
+	for (size_t i = 0; i < c->n_agents && rc == 0; i++) {
+		rc = prepare_agent(&c->agent[i], env, &ar[i], &err);
+		so.agent[i] = (struct sess_agent){.name = c->agent[i].name,
+						  .node = c->agent[i].node,
+						  .argv = ar[i].argv,
+						  .configure = c->agent[i].configure,
+						  .log = ar[i].logf};
+	}
+	if (rc == 0)
+		rc = sess_run(t, &so, r, &err);
+	agents_json(c, ar, o, r->timeline);
+	if (rc < 0) {
+		o->error = true;
+		snprintf(o->message, sizeof(o->message), "%s", err.msg);
+	} else {
+		note_broken(c, ar, r, o);
+		note_hang(c, r, o);
+		judge(c, env, r, o);
+		o->timeline = r->timeline;
+	}
+	for (size_t i = 0; i < c->n_agents; i++)
+		if (ar[i].logf)
+			fclose(ar[i].logf);
+}
+
+static const char *verdict_of(const struct scn_case *c, const struct outcome *o)
+{
+	bool failed = o->failed > 0;
+
+	if (o->error)
+		return "error";
+	if (c->xfail)
+		return failed ? "xfail" : "xpass";
+	return failed ? "fail" : "pass";
+}
+
+static json_t *pcaps_json(const struct scn_case *c)
+{
+	json_t *a = json_array();
+	char name[2 * TOPO_NAME_MAX + 8];
+
+	if (c->n_agents == 0)
+		return a;
+	for (size_t i = 0; i < c->plan.n_links; i++)
+		for (int k = 0; k < 2; k++) {
+			snprintf(name, sizeof(name), "%s-%s.pcap", c->plan.links[i].name,
+				 c->plan.links[i].end[k].node);
+			json_array_append_new(a, json_string(name));
+		}
+	return a;
+}
+
+static json_t *case_json(const struct scn_case *c, const struct run_env *env,
+			 struct outcome *o, const char *verdict, const char *broken, double ms)
+{
+	json_t *params = json_object();
+	json_t *tl = o->timeline ? json_incref(o->timeline) : json_array();
+
+	for (size_t i = 0; i < c->n_params; i++)
+		json_object_set_new(params, c->param[i].name, json_string(c->param[i].value));
+	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s?, s:s, s:f, s:s, s:o, s:o, s:s, s:o, s:o, "
+			 "s:o}",
+			 "name", c->name, "file", c->file, "description", c->description,
+			 "params", params, "verdict", verdict,
+			 "expected_failure", c->xfail ? c->xfail_reason : NULL,
+			 "message", o->message, "duration_ms", ms, "dir", env->case_rel,
+			 "agents", o->agents, "assertions", o->assertions, "broken", broken,
+			 "timeline", tl,
+			 "wire", o->wire ? o->wire : json_array(), "pcaps", pcaps_json(c));
+}
+
+json_t *run_case(const struct scn_case *c, const struct run_env *env, struct topo **kept)
+{
+	struct outcome o = {.assertions = json_array(), .agents = json_array()};
+	struct sess_result r = {0};
+	struct topo *t = NULL;
+	struct icl_err err;
+	double t0 = now_ms();
+	const char *verdict;
+	json_t *out;
+
+	*kept = NULL;
+	if (topo_up(&c->plan, &t, &err) < 0) {
+		o.error = true;
+		snprintf(o.message, sizeof(o.message), "building the topology: %s", err.msg);
+	} else if (c->n_agents == 0) {
+		run_probes(c, t, &o);
+	} else {
+		run_agents(c, env, t, &o, &r);
+	}
+	verdict = verdict_of(c, &o);
+	out = case_json(c, env, &o, verdict, r.broken, now_ms() - t0);
+	if (env->keep_on_fail && t && run_verdict_failed(verdict))
+		*kept = t;
+	else
+		topo_down(t);
+	sess_result_free(&r);
+	return out;
+}

@@ -1,0 +1,878 @@
+/* wire.c - the wire checks, judged from the pcap captures of a case.
+ *
+ * Loading.  Every DIR/<link>-<node>.pcap of the plan is read (a missing or
+ * unreadable one fails the load, naming it).  Datagrams on a link end of a
+ * node that runs an agent are kept when their source (sent by that agent)
+ * or destination (received by it) is one of the node's addresses, as the
+ * plan gives them; everything else only dates the capture (its first and
+ * last datagram).  If two agents share a node, the first one gets them.
+ * Payloads are classified by first byte (RFC 7983): 0..3 STUN, when the
+ * header is sane (magic cookie 0x2112A442, length within the datagram);
+ * 20..63 DTLS, by record content type.  The STUN header is parsed here
+ * because agents/stun.[ch] is not part of libicelab.
+ *
+ * Delivery.  A receipt at agent B's node is matched to the latest not yet
+ * matched datagram with the same payload sent by another agent no later
+ * (NATs change addresses, not payloads).  Identical payloads (a
+ * retransmission) are ambiguous; "latest" keeps a lost first copy lost.
+ *
+ * The checks (wire_check), each on capture timestamps:
+ *  - SCN_EXP_WIRE_NO_DTLS: agent e->agent's node sent no DTLS record to an
+ *    address of family e->family (0: any) or, when e->addr is set, to that
+ *    address.  Fails naming the first such datagram.
+ *  - SCN_EXP_WIRE_DTLS_AFTER_NOMINATION: no DTLS record sent by either
+ *    agent before the first Binding request carrying USE-CANDIDATE
+ *    (0x0025) sent by either agent.  DTLS with no USE-CANDIDATE at all
+ *    fails; no DTLS at all holds.  e->agent is not used.
+ *  - SCN_EXP_WIRE_SYMMETRIC: every Binding success/error response sent by
+ *    the agent leaves from the address its request (same transaction ID,
+ *    received at the agent's node, the latest one before the response)
+ *    arrived at, to the address it came from (RFC 8445 7.3, 7.2.5.2.1).
+ *    Fails naming both datagrams.  Unanswered requests, and responses
+ *    whose request was not captured, are not judged.
+ *  - SCN_EXP_WIRE_CONSENT: the 5-tuple is the one of the agent's last
+ *    successful check (a success it received for a request it sent).
+ *    From its first request on that tuple at or after the first DTLS
+ *    record (either agent) to the end of the capture (its last datagram),
+ *    consecutive requests, and the last one and the end, are at most
+ *    e->max ms apart; with no request there, DTLS start to the end counts.
+ *    No DTLS or no successful check fails.  Fails with the largest gap.
+ * An agent of SCN_AGENT_BOTH must satisfy the check for every agent,
+ * SCN_AGENT_ANY for one.  Details name datagrams as "FILE frame N (+S s)
+ * SRC -> DST", S counted from the first datagram of the whole capture.
+ */
+#include "wire.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+
+#define WIRE_NONE SIZE_MAX
+#define WIRE_STUN_COOKIE 0x2112A442u
+#define WIRE_ATTR_USE_CANDIDATE 0x0025u
+
+enum wire_kind {
+	WK_OTHER = 0,
+	WK_REQ,
+	WK_OK,
+	WK_ERR,
+	WK_DTLS_HS,
+	WK_DTLS_CCS,
+	WK_DTLS_ALERT,
+	WK_DTLS_DATA,
+};
+
+static const char *const wire_kind_name[] = {
+	[WK_OTHER] = "other",
+	[WK_REQ] = "binding-request",
+	[WK_OK] = "binding-success",
+	[WK_ERR] = "binding-error",
+	[WK_DTLS_HS] = "dtls-handshake",
+	[WK_DTLS_CCS] = "dtls-ccs",
+	[WK_DTLS_ALERT] = "dtls-alert",
+	[WK_DTLS_DATA] = "dtls-data",
+};
+
+struct wire_file {
+	char name[2 * TOPO_NAME_MAX + 8]; /* "<link>-<node>.pcap" */
+	char link[TOPO_NAME_MAX];
+};
+
+/* One UDP datagram sent or received by an agent, as captured at its node. */
+struct wire_dg {
+	int64_t ns;                /* capture time, ns since the epoch */
+	size_t file, frame;        /* index in files[], 1-based frame */
+	size_t off, len;           /* payload: bytes[off .. off+len) */
+	bool truncated;
+	uint64_t hash;             /* of the payload */
+	int family;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	int sender, receiver;      /* agent index, or -1 */
+	enum wire_kind kind;
+	bool use_candidate;
+	uint8_t txid[12];          /* STUN only */
+	size_t arrival;            /* sent: its receipt at the peer, or WIRE_NONE */
+};
+
+struct wire_view {
+	struct wire_file *files;
+	size_t n_files;
+	struct wire_dg *dg;        /* in capture time order */
+	size_t n, cap;
+	uint8_t *bytes;            /* the payloads */
+	size_t n_bytes, cap_bytes;
+	char agent[SCN_MAX_AGENTS][TOPO_NAME_MAX];
+	size_t n_agents;
+	bool any;                  /* some datagram was captured */
+	int64_t first_ns, last_ns; /* of every datagram of every file */
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t fnv(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static bool is_dtls(enum wire_kind k)
+{
+	return k >= WK_DTLS_HS;
+}
+
+static bool is_response(enum wire_kind k)
+{
+	return k == WK_OK || k == WK_ERR;
+}
+
+static const char *agent_name(const struct wire_view *w, int a)
+{
+	return a >= 0 && (size_t)a < w->n_agents ? w->agent[a] : "?";
+}
+
+/* ---- classification ------------------------------------------------------ */
+
+static enum wire_kind classify_dtls(uint8_t type)
+{
+	switch (type) {
+	case 20: return WK_DTLS_CCS;
+	case 21: return WK_DTLS_ALERT;
+	case 22: return WK_DTLS_HS;
+	default: return WK_DTLS_DATA; /* 23, and DTLS 1.3 unified headers */
+	}
+}
+
+/* A STUN message: header, then TLVs padded to 4 bytes. */
+static void classify_stun(const uint8_t *p, size_t len, struct wire_dg *d)
+{
+	size_t mlen, off;
+	uint16_t type;
+
+	if (len < 20 || rd32(p + 4) != WIRE_STUN_COOKIE)
+		return;
+	mlen = rd16(p + 2);
+	if (mlen % 4 != 0 || 20 + mlen > len)
+		return;
+	type = rd16(p);
+	memcpy(d->txid, p + 8, sizeof(d->txid));
+	if (type == 0x0001)
+		d->kind = WK_REQ;
+	else if (type == 0x0101)
+		d->kind = WK_OK;
+	else if (type == 0x0111)
+		d->kind = WK_ERR;
+	for (off = 20; d->kind == WK_REQ && off + 4 <= 20 + mlen;) {
+		uint16_t at = rd16(p + off), alen = rd16(p + off + 2);
+
+		if (at == WIRE_ATTR_USE_CANDIDATE)
+			d->use_candidate = true;
+		off += 4 + ((size_t)alen + 3) / 4 * 4;
+	}
+}
+
+static void classify(const uint8_t *p, size_t len, struct wire_dg *d)
+{
+	d->kind = WK_OTHER;
+	if (len == 0)
+		return;
+	if (p[0] <= 3)
+		classify_stun(p, len, d);
+	else if (p[0] >= 20 && p[0] <= 63)
+		d->kind = classify_dtls(p[0]);
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+/* Whether `a` (family `family`) is an address of some link end on `node`. */
+static bool node_has_addr(const struct topo_plan *plan, const char *node, int family,
+			  const void *a)
+{
+	for (size_t l = 0; l < plan->n_links; l++) {
+		for (int k = 0; k < 2; k++) {
+			const struct topo_end *e = &plan->links[l].end[k];
+
+			if (strcmp(e->node, node) != 0)
+				continue;
+			for (size_t j = 0; j < e->n_addr; j++) {
+				if (e->addr[j].family == family &&
+				    memcmp(e->addr[j].addr, a, addr_len(family)) == 0)
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+static int case_agent_on(const struct scn_case *c, const char *node)
+{
+	for (size_t i = 0; i < c->n_agents; i++) {
+		if (strcmp(c->agent[i].node, node) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+struct wire_loader {
+	struct wire_view *w;
+	const struct topo_plan *plan;
+	const char *node;
+	int agent;                 /* running on `node`, or -1 */
+	size_t file;
+	bool oom;
+};
+
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return true;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * size);
+	if (q == NULL)
+		return false;
+	*p = q;
+	*cap = n;
+	return true;
+}
+
+static int keep(struct wire_loader *ld, const struct capture_pkt *p, int64_t ns, int sender,
+		int receiver)
+{
+	struct wire_view *w = ld->w;
+	struct wire_dg *d;
+
+	if (!grow((void **)&w->dg, &w->cap, w->n + 1, sizeof(*w->dg)) ||
+	    !grow((void **)&w->bytes, &w->cap_bytes, w->n_bytes + p->len, 1)) {
+		ld->oom = true;
+		return -1;
+	}
+	d = &w->dg[w->n++];
+	*d = (struct wire_dg){ .ns = ns, .file = ld->file, .frame = p->frame, .off = w->n_bytes,
+			       .len = p->len, .truncated = p->truncated, .family = p->family,
+			       .sport = p->sport, .dport = p->dport, .sender = sender,
+			       .receiver = receiver, .arrival = WIRE_NONE };
+	memcpy(d->src, &p->src, addr_len(p->family));
+	memcpy(d->dst, &p->dst, addr_len(p->family));
+	if (p->len > 0)
+		memcpy(w->bytes + w->n_bytes, p->payload, p->len);
+	w->n_bytes += p->len;
+	d->hash = fnv(p->payload, p->len);
+	classify(p->payload, p->len, d);
+	return 0;
+}
+
+static int on_datagram(void *user, const struct capture_pkt *p)
+{
+	struct wire_loader *ld = user;
+	struct wire_view *w = ld->w;
+	int64_t ns = (int64_t)p->ts.tv_sec * 1000000000 + p->ts.tv_nsec;
+	int sender, receiver;
+
+	if (!w->any || ns < w->first_ns)
+		w->first_ns = ns;
+	if (!w->any || ns > w->last_ns)
+		w->last_ns = ns;
+	w->any = true;
+	if (ld->agent < 0)
+		return 0;
+	sender = node_has_addr(ld->plan, ld->node, p->family, &p->src) ? ld->agent : -1;
+	receiver = node_has_addr(ld->plan, ld->node, p->family, &p->dst) ? ld->agent : -1;
+	if (sender < 0 && receiver < 0)
+		return 0;
+	return keep(ld, p, ns, sender, receiver);
+}
+
+static int load_file(struct wire_view *w, const struct scn_case *c, const char *dir,
+		     const struct topo_link *l, const struct topo_end *e, struct icl_err *err)
+{
+	struct wire_loader ld = { .w = w, .plan = &c->plan, .node = e->node,
+				  .agent = case_agent_on(c, e->node), .file = w->n_files };
+	struct wire_file *f = &w->files[w->n_files];
+	char path[PATH_MAX];
+	int rc;
+
+	snprintf(f->link, sizeof(f->link), "%s", l->name);
+	snprintf(f->name, sizeof(f->name), "%s-%s.pcap", l->name, e->node);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, f->name) >= (int)sizeof(path))
+		return icl_err_set(err, -ENAMETOOLONG, "%s/%s: path too long", dir, f->name);
+	w->n_files++;
+	rc = capture_scan(path, on_datagram, &ld, err);
+	if (ld.oom)
+		return icl_err_set(err, -ENOMEM, "%s: out of memory", path);
+	return rc < 0 ? rc : 0;
+}
+
+static int dg_order(const void *a, const void *b)
+{
+	const struct wire_dg *x = a, *y = b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/* ---- hash index: datagram indices chained by a key ----------------------- */
+
+struct wire_index {
+	size_t *head, *next;
+	size_t mask;
+};
+
+static int index_build(struct wire_index *ix, const struct wire_view *w,
+		       bool (*want)(const struct wire_dg *), uint64_t (*key)(const struct wire_dg *))
+{
+	size_t nb = 16;
+
+	while (nb < 2 * w->n)
+		nb *= 2;
+	ix->mask = nb - 1;
+	ix->head = malloc(nb * sizeof(*ix->head));
+	ix->next = malloc((w->n ? w->n : 1) * sizeof(*ix->next));
+	if (ix->head == NULL || ix->next == NULL) {
+		free(ix->head);
+		free(ix->next);
+		return -ENOMEM;
+	}
+	for (size_t b = 0; b < nb; b++)
+		ix->head[b] = WIRE_NONE;
+	for (size_t i = 0; i < w->n; i++) {
+		size_t b;
+
+		if (!want(&w->dg[i]))
+			continue;
+		b = key(&w->dg[i]) & ix->mask;
+		ix->next[i] = ix->head[b];
+		ix->head[b] = i;
+	}
+	return 0;
+}
+
+static void index_free(struct wire_index *ix)
+{
+	free(ix->head);
+	free(ix->next);
+}
+
+static uint64_t key_payload(const struct wire_dg *d)
+{
+	return d->hash;
+}
+
+static uint64_t key_txid(const struct wire_dg *d)
+{
+	return fnv(d->txid, sizeof(d->txid));
+}
+
+static bool want_sent(const struct wire_dg *d)
+{
+	return d->sender >= 0;
+}
+
+static bool want_request(const struct wire_dg *d)
+{
+	return d->kind == WK_REQ;
+}
+
+static bool same_payload(const struct wire_view *w, const struct wire_dg *a,
+			 const struct wire_dg *b)
+{
+	return a->hash == b->hash && a->len == b->len && a->truncated == b->truncated &&
+	       memcmp(w->bytes + a->off, w->bytes + b->off, a->len) == 0;
+}
+
+/* Each receipt takes the latest unmatched send of its payload by another
+ * agent that is not later than itself. */
+static int match_deliveries(struct wire_view *w)
+{
+	struct wire_index ix;
+
+	if (index_build(&ix, w, want_sent, key_payload) < 0)
+		return -ENOMEM;
+	for (size_t r = 0; r < w->n; r++) {
+		const struct wire_dg *rd = &w->dg[r];
+		size_t best = WIRE_NONE;
+
+		if (rd->receiver < 0)
+			continue;
+		for (size_t s = ix.head[rd->hash & ix.mask]; s != WIRE_NONE; s = ix.next[s]) {
+			const struct wire_dg *sd = &w->dg[s];
+
+			if (sd->sender == rd->receiver || sd->arrival != WIRE_NONE ||
+			    sd->ns > rd->ns || !same_payload(w, sd, rd))
+				continue;
+			if (best == WIRE_NONE || sd->ns > w->dg[best].ns ||
+			    (sd->ns == w->dg[best].ns && s > best))
+				best = s;
+		}
+		if (best != WIRE_NONE)
+			w->dg[best].arrival = r;
+	}
+	index_free(&ix);
+	return 0;
+}
+
+static int load_all(struct wire_view *w, const struct scn_case *c, const char *dir,
+		    struct icl_err *err)
+{
+	w->files = calloc(2 * c->plan.n_links + 1, sizeof(*w->files));
+	if (w->files == NULL)
+		return icl_err_set(err, -ENOMEM, "out of memory");
+	for (size_t l = 0; l < c->plan.n_links; l++) {
+		for (int k = 0; k < 2; k++) {
+			int rc = load_file(w, c, dir, &c->plan.links[l], &c->plan.links[l].end[k],
+					   err);
+
+			if (rc < 0)
+				return rc;
+		}
+	}
+	if (w->n > 1)
+		qsort(w->dg, w->n, sizeof(*w->dg), dg_order);
+	if (match_deliveries(w) < 0)
+		return icl_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+int wire_load(const struct scn_case *c, const char *dir, struct wire_view **out,
+	      struct icl_err *err)
+{
+	struct wire_view *w = calloc(1, sizeof(*w));
+	int rc;
+
+	*out = NULL;
+	if (w == NULL)
+		return icl_err_set(err, -ENOMEM, "reading the captures: out of memory");
+	w->n_agents = c->n_agents < SCN_MAX_AGENTS ? c->n_agents : SCN_MAX_AGENTS;
+	for (size_t i = 0; i < w->n_agents; i++)
+		snprintf(w->agent[i], sizeof(w->agent[i]), "%s", c->agent[i].name);
+	rc = load_all(w, c, dir, err);
+	if (rc < 0) {
+		wire_free(w);
+		return icl_err_wrap(err, "reading the captures of %s", c->name[0] ? c->name : dir);
+	}
+	*out = w;
+	return 0;
+}
+
+void wire_free(struct wire_view *w)
+{
+	if (w == NULL)
+		return;
+	free(w->files);
+	free(w->dg);
+	free(w->bytes);
+	free(w);
+}
+
+/* ---- describing datagrams ------------------------------------------------ */
+
+static void fmt_ep(char *out, size_t cap, int family, const uint8_t *a, uint16_t port)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, a, ip, sizeof(ip));
+	if (family == AF_INET6)
+		snprintf(out, cap, "[%s]:%u", ip, port);
+	else
+		snprintf(out, cap, "%s:%u", ip, port);
+}
+
+static double rel_s(const struct wire_view *w, int64_t ns)
+{
+	return (double)(ns - w->first_ns) / 1e9;
+}
+
+/* "binding-request in lan-client.pcap frame 7 (+0.012 s) 10.0.0.2:5000 ->
+ * 203.0.113.10:6000" */
+static void fmt_dg(char *out, size_t cap, const struct wire_view *w, const struct wire_dg *d)
+{
+	char src[64], dst[64];
+
+	fmt_ep(src, sizeof(src), d->family, d->src, d->sport);
+	fmt_ep(dst, sizeof(dst), d->family, d->dst, d->dport);
+	snprintf(out, cap, "%s in %s frame %zu (+%.3f s) %s -> %s", wire_kind_name[d->kind],
+		 w->files[d->file].name, d->frame, rel_s(w, d->ns), src, dst);
+}
+
+/* ---- the checks ---------------------------------------------------------- */
+
+typedef bool (*wire_agent_check)(const struct wire_view *w, const struct scn_expect *e, int a,
+				 char *detail, size_t cap);
+
+struct wire_dest {
+	int family;                /* 0: any */
+	bool has_addr;
+	int addr_family;
+	uint8_t addr[16];
+};
+
+static bool dest_matches(const struct wire_dest *t, const struct wire_dg *d)
+{
+	if (t->family != 0 && d->family != t->family)
+		return false;
+	return !t->has_addr ||
+	       (d->family == t->addr_family && memcmp(d->dst, t->addr, addr_len(d->family)) == 0);
+}
+
+static bool no_dtls(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
+		    size_t cap)
+{
+	struct wire_dest t = { .family = e->family };
+	char where[64], got[256];
+
+	if (e->addr[0]) {
+		t.has_addr = true;
+		t.addr_family = strchr(e->addr, ':') ? AF_INET6 : AF_INET;
+		if (inet_pton(t.addr_family, e->addr, t.addr) != 1) {
+			snprintf(detail, cap, "expected no DTLS from %s to %s; that is not an address",
+				 agent_name(w, a), e->addr);
+			return false;
+		}
+	}
+	snprintf(where, sizeof(where), "%s", e->addr[0] ? e->addr
+				     : e->family == AF_INET6 ? "ipv6"
+				     : e->family == AF_INET ? "ipv4" : "any address");
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wire_dg *d = &w->dg[i];
+
+		if (d->sender != a || !is_dtls(d->kind) || !dest_matches(&t, d))
+			continue;
+		fmt_dg(got, sizeof(got), w, d);
+		snprintf(detail, cap, "expected no DTLS from %s to %s; got %s", agent_name(w, a),
+			 where, got);
+		return false;
+	}
+	snprintf(detail, cap, "expected no DTLS from %s to %s; got none", agent_name(w, a), where);
+	return true;
+}
+
+static size_t first_sent(const struct wire_view *w, bool (*is)(const struct wire_dg *))
+{
+	for (size_t i = 0; i < w->n; i++) {
+		if (w->dg[i].sender >= 0 && is(&w->dg[i]))
+			return i;
+	}
+	return WIRE_NONE;
+}
+
+static bool dg_is_dtls(const struct wire_dg *d)
+{
+	return is_dtls(d->kind);
+}
+
+static bool dg_is_nomination(const struct wire_dg *d)
+{
+	return d->kind == WK_REQ && d->use_candidate;
+}
+
+static bool dtls_after_nomination(const struct wire_view *w, char *detail, size_t cap)
+{
+	static const char expect[] = "expected no DTLS before the first USE-CANDIDATE";
+	size_t dt = first_sent(w, dg_is_dtls), uc = first_sent(w, dg_is_nomination);
+	char a[256], b[256];
+
+	if (dt == WIRE_NONE) {
+		snprintf(detail, cap, "%s; got no DTLS at all", expect);
+		return true;
+	}
+	fmt_dg(a, sizeof(a), w, &w->dg[dt]);
+	if (uc == WIRE_NONE) {
+		snprintf(detail, cap, "%s; got %s from %s and no USE-CANDIDATE at all", expect, a,
+			 agent_name(w, w->dg[dt].sender));
+		return false;
+	}
+	fmt_dg(b, sizeof(b), w, &w->dg[uc]);
+	snprintf(detail, cap, "%s; got %s from %s %s the first USE-CANDIDATE, %s from %s", expect,
+		 a, agent_name(w, w->dg[dt].sender),
+		 w->dg[dt].ns < w->dg[uc].ns ? "before" : "after", b,
+		 agent_name(w, w->dg[uc].sender));
+	return w->dg[dt].ns >= w->dg[uc].ns;
+}
+
+/* The request (received by `a`, same transaction, not later) that the
+ * response `r` answers; the latest if it was retransmitted. */
+static size_t request_of(const struct wire_view *w, const struct wire_index *ix, size_t r,
+			 bool received, int a)
+{
+	const struct wire_dg *rd = &w->dg[r];
+	size_t best = WIRE_NONE;
+
+	for (size_t q = ix->head[key_txid(rd) & ix->mask]; q != WIRE_NONE; q = ix->next[q]) {
+		const struct wire_dg *qd = &w->dg[q];
+
+		if ((received ? qd->receiver : qd->sender) != a || qd->ns > rd->ns ||
+		    memcmp(qd->txid, rd->txid, sizeof(qd->txid)) != 0)
+			continue;
+		if (best == WIRE_NONE || q > best)
+			best = q;
+	}
+	return best;
+}
+
+static bool mirrored(const struct wire_dg *q, const struct wire_dg *r)
+{
+	size_t n = addr_len(q->family);
+
+	return q->family == r->family && memcmp(r->src, q->dst, n) == 0 && r->sport == q->dport &&
+	       memcmp(r->dst, q->src, n) == 0 && r->dport == q->sport;
+}
+
+static bool symmetric(const struct wire_view *w, const struct scn_expect *e, int a,
+		      char *detail, size_t cap)
+{
+	struct wire_index ix;
+	size_t judged = 0;
+	char rs[256], qs[256];
+
+	(void)e;
+	if (index_build(&ix, w, want_request, key_txid) < 0) {
+		snprintf(detail, cap, "out of memory");
+		return false;
+	}
+	for (size_t r = 0; r < w->n; r++) {
+		size_t q;
+
+		if (w->dg[r].sender != a || !is_response(w->dg[r].kind))
+			continue;
+		q = request_of(w, &ix, r, true, a);
+		if (q == WIRE_NONE)
+			continue;
+		judged++;
+		if (mirrored(&w->dg[q], &w->dg[r]))
+			continue;
+		fmt_dg(rs, sizeof(rs), w, &w->dg[r]);
+		fmt_dg(qs, sizeof(qs), w, &w->dg[q]);
+		snprintf(detail, cap,
+			 "expected %s's Binding responses to mirror their requests; got %s answering %s",
+			 agent_name(w, a), rs, qs);
+		index_free(&ix);
+		return false;
+	}
+	index_free(&ix);
+	snprintf(detail, cap, "expected %s's Binding responses to mirror their requests; got %zu, all mirrored",
+		 agent_name(w, a), judged);
+	return true;
+}
+
+/* The request of `a`'s last successful check (a success it received for
+ * a request it sent), or WIRE_NONE; `ix` indexes requests by txid. */
+static size_t last_success(const struct wire_view *w, const struct wire_index *ix, int a)
+{
+	size_t q = WIRE_NONE;
+
+	for (size_t r = w->n; r-- > 0 && q == WIRE_NONE;) {
+		if (w->dg[r].receiver == a && w->dg[r].kind == WK_OK)
+			q = request_of(w, ix, r, false, a);
+	}
+	return q;
+}
+
+static bool same_tuple(const struct wire_dg *x, const struct wire_dg *y)
+{
+	size_t n = addr_len(x->family);
+
+	return x->family == y->family && memcmp(x->src, y->src, n) == 0 && x->sport == y->sport &&
+	       memcmp(x->dst, y->dst, n) == 0 && x->dport == y->dport;
+}
+
+struct wire_gap {
+	int64_t ns;
+	size_t from, to;           /* datagram indices; WIRE_NONE: DTLS start / capture end */
+};
+
+/* The largest gap between `a`'s requests on the tuple of `pair` from
+ * `start_ns` on, and between the last one and the end of the capture. */
+static struct wire_gap largest_gap(const struct wire_view *w, int a, size_t pair,
+				   int64_t start_ns)
+{
+	struct wire_gap g = { .ns = -1, .from = WIRE_NONE, .to = WIRE_NONE };
+	size_t prev = WIRE_NONE;
+	int64_t prev_ns = start_ns;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wire_dg *d = &w->dg[i];
+
+		if (d->sender != a || d->kind != WK_REQ || d->ns < start_ns ||
+		    !same_tuple(d, &w->dg[pair]))
+			continue;
+		if (prev != WIRE_NONE && d->ns - prev_ns > g.ns)
+			g = (struct wire_gap){ d->ns - prev_ns, prev, i };
+		prev = i;
+		prev_ns = d->ns;
+	}
+	if (w->last_ns - prev_ns > g.ns)
+		g = (struct wire_gap){ w->last_ns - prev_ns, prev, WIRE_NONE };
+	return g;
+}
+
+static void fmt_end(char *out, size_t cap, const struct wire_view *w, size_t i,
+		    const char *none, int64_t none_ns)
+{
+	if (i == WIRE_NONE)
+		snprintf(out, cap, "%s (+%.3f s)", none, rel_s(w, none_ns));
+	else
+		snprintf(out, cap, "%s frame %zu (+%.3f s)", w->files[w->dg[i].file].name,
+			 w->dg[i].frame, rel_s(w, w->dg[i].ns));
+}
+
+static bool consent(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
+		    size_t cap)
+{
+	size_t dt = first_sent(w, dg_is_dtls), pair;
+	char expect[192], tuple[160], s[64], d[64], from[128], to[128];
+	struct wire_index ix;
+	struct wire_gap g;
+
+	if (index_build(&ix, w, want_request, key_txid) < 0) {
+		snprintf(detail, cap, "out of memory");
+		return false;
+	}
+	pair = last_success(w, &ix, a);
+	index_free(&ix);
+	snprintf(expect, sizeof(expect), "expected %s to send a consent check at least every %u ms",
+		 agent_name(w, a), e->max);
+	if (dt == WIRE_NONE || pair == WIRE_NONE) {
+		snprintf(detail, cap, "%s; got %s", expect,
+			 dt == WIRE_NONE ? "no DTLS on the wire" : "no successful check");
+		return false;
+	}
+	g = largest_gap(w, a, pair, w->dg[dt].ns);
+	fmt_ep(s, sizeof(s), w->dg[pair].family, w->dg[pair].src, w->dg[pair].sport);
+	fmt_ep(d, sizeof(d), w->dg[pair].family, w->dg[pair].dst, w->dg[pair].dport);
+	snprintf(tuple, sizeof(tuple), "%s -> %s", s, d);
+	fmt_end(from, sizeof(from), w, g.from, "DTLS start", w->dg[dt].ns);
+	fmt_end(to, sizeof(to), w, g.to, "the end of the capture", w->last_ns);
+	snprintf(detail, cap, "%s on %s after DTLS; got a largest gap of %.0f ms, from %s to %s",
+		 expect, tuple, (double)g.ns / 1e6, from, to);
+	return g.ns <= (int64_t)e->max * 1000000;
+}
+
+/* Per agent, combined as e->agent asks. */
+static bool for_agents(const struct wire_view *w, const struct scn_expect *e,
+		       wire_agent_check fn, char *detail, size_t cap)
+{
+	bool all = true, any = false;
+	char one[768];
+
+	if (e->agent >= 0) {
+		if ((size_t)e->agent < w->n_agents)
+			return fn(w, e, e->agent, detail, cap);
+		snprintf(detail, cap, "no agent %d in the case", e->agent);
+		return false;
+	}
+	detail[0] = '\0';
+	for (size_t i = 0; i < w->n_agents; i++) {
+		bool ok = fn(w, e, (int)i, one, sizeof(one));
+
+		/* The detail that explains the verdict: a failure for "both",
+		 * a success for "any". */
+		if (!detail[0] || (e->agent == SCN_AGENT_ANY ? ok && !any : !ok && all))
+			snprintf(detail, cap, "%s", one);
+		all = all && ok;
+		any = any || ok;
+	}
+	return e->agent == SCN_AGENT_ANY ? any : all;
+}
+
+bool wire_check(const struct wire_view *w, const struct scn_case *c, const struct scn_expect *e,
+		char *detail, size_t cap)
+{
+	char buf[768];
+	bool ok;
+
+	(void)c;
+	switch (e->kind) {
+	case SCN_EXP_WIRE_NO_DTLS:
+		ok = for_agents(w, e, no_dtls, buf, sizeof(buf));
+		break;
+	case SCN_EXP_WIRE_DTLS_AFTER_NOMINATION:
+		ok = dtls_after_nomination(w, buf, sizeof(buf));
+		break;
+	case SCN_EXP_WIRE_SYMMETRIC:
+		ok = for_agents(w, e, symmetric, buf, sizeof(buf));
+		break;
+	case SCN_EXP_WIRE_CONSENT:
+		ok = for_agents(w, e, consent, buf, sizeof(buf));
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "not a wire expectation (kind %d)", (int)e->kind);
+		ok = false;
+		break;
+	}
+	if (cap > 0)
+		snprintf(detail, cap, "%s", buf);
+	return ok;
+}
+
+/* ---- the timeline picture ------------------------------------------------ */
+
+/* ms between t0 (seconds, a double) and ns, without losing the ns: the
+ * whole seconds are subtracted as integers, the fraction as a double. */
+static double ms_since(double t0, int64_t ns)
+{
+	int64_t whole = (int64_t)t0;
+
+	return (double)(ns - whole * 1000000000) / 1e6 - (t0 - (double)whole) * 1e3;
+}
+
+static json_t *flow(const struct wire_view *w, const struct wire_dg *d, double t0)
+{
+	const struct wire_dg *r = d->arrival != WIRE_NONE ? &w->dg[d->arrival] : NULL;
+	char src[64], dst[64];
+
+	fmt_ep(src, sizeof(src), d->family, d->src, d->sport);
+	fmt_ep(dst, sizeof(dst), d->family, d->dst, d->dport);
+	return json_pack("{s:f, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s, s:I}", "t",
+			 ms_since(t0, d->ns), "from", agent_name(w, d->sender), "to",
+			 r ? json_string(agent_name(w, r->receiver)) : json_null(), "src", src,
+			 "dst", dst, "family", d->family == AF_INET6 ? "ipv6" : "ipv4", "kind",
+			 wire_kind_name[d->kind], "use_candidate", d->use_candidate, "delivered",
+			 r != NULL, "t_arrive", r ? json_real(ms_since(t0, r->ns)) : json_null(),
+			 "link", w->files[d->file].link, "frame", (json_int_t)d->frame);
+}
+
+json_t *wire_flows(const struct wire_view *w, double t0_realtime)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < w->n; i++) {
+		if (w->dg[i].sender < 0)
+			continue;
+		if (json_array_append_new(a, flow(w, &w->dg[i], t0_realtime)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
