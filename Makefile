@@ -90,7 +90,7 @@ check: deps
 	tests/run-tests build/asan
 
 run: deps all
-	$(BUILD)/icelab topo check scenarios/
+	$(BUILD)/icelab run -j 2 --report $(BUILD)/report scenarios/
 
 bench: deps all $(BUILD)/bench-topo $(BUILD)/bench-agents
 	tests/bench/run $(BUILD)

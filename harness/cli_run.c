@@ -247,12 +247,18 @@ static int apply_agents(const struct run_args *a, struct case_set *s)
 	return 0;
 }
 
+/* A filter matches a case by its whole name, literally or as a glob, or
+ * by its scenario's name (every cell of a matrix). */
 static bool matches(const struct run_args *a, const char *name)
 {
+	char base[SCN_NAME_MAX];
+
 	if (a->n_filter == 0)
 		return true;
+	snprintf(base, sizeof(base), "%.*s", (int)strcspn(name, "["), name);
 	for (size_t i = 0; i < a->n_filter; i++)
-		if (strcmp(a->filter[i], name) == 0 || fnmatch(a->filter[i], name, 0) == 0)
+		if (strcmp(a->filter[i], name) == 0 || fnmatch(a->filter[i], name, 0) == 0 ||
+		    fnmatch(a->filter[i], base, 0) == 0)
 			return true;
 	return false;
 }

@@ -145,18 +145,22 @@ static int prepare_agent(const struct scn_agent *a, const struct run_env *env,
 	return 0;
 }
 
+/* `r` is NULL when the session did not run. */
 static void agents_json(const struct scn_case *c, struct agent_run *ar, struct outcome *o,
-			const json_t *timeline)
+			const struct sess_result *r)
 {
 	for (size_t i = 0; i < c->n_agents; i++) {
 		const struct scn_agent *a = &c->agent[i];
 		const char *log = strrchr(ar[i].log, '/');
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", a->name, "node",
+				      a->node, "impl", a->impl, "path", ar[i].path, "log",
+				      log ? log + 1 : "");
 
-		(void)timeline;
-		json_array_append_new(o->agents,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", a->name,
-						"node", a->node, "impl", a->impl, "path",
-						ar[i].path, "log", log ? log + 1 : ""));
+		if (r && r->term_signal[i])
+			json_object_set_new(j, "signal", json_integer(r->term_signal[i]));
+		else if (r)
+			json_object_set_new(j, "exit", json_integer(r->exit_status[i]));
+		json_array_append_new(o->agents, j);
 	}
 }
 
@@ -260,9 +264,10 @@ static void run_agents(const struct scn_case *c, const struct run_env *env,
 						  .configure = c->agent[i].configure,
 						  .log = ar[i].logf};
 	}
-	if (rc == 0)
-		rc = sess_run(t, &so, r, &err);
-	agents_json(c, ar, o, r->timeline);
+	if (rc == 0 && (rc = sess_run(t, &so, r, &err)) == 0)
+		agents_json(c, ar, o, r);
+	else
+		agents_json(c, ar, o, NULL);
 	if (rc < 0) {
 		o->error = true;
 		snprintf(o->message, sizeof(o->message), "%s", err.msg);

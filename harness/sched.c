@@ -97,6 +97,9 @@ static void worker_main(struct sched *s, struct sched_case *sc, int sock)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+	/* An agent that dies closes its stdin: a write there must fail with
+	 * EPIPE, which the session reports, not kill the worker. */
+	signal(SIGPIPE, SIG_IGN);
 	res = run_case(sc->c, &env, &kept);
 	if (res)
 		json_object_set_new(res, "name", json_string(sc->name));

@@ -336,6 +336,8 @@ static void finish(struct sess *s)
 		uv_run(&s->loop, UV_RUN_ONCE);
 	for (int i = 0; i < 2; i++) {
 		aproc_close(&s->side[i].ap);
+		s->r->exit_status[i] = (int)s->side[i].ap.exit_status;
+		s->r->term_signal[i] = s->side[i].ap.term_signal;
 		json_decref(s->side[i].desc);
 		json_decref(s->side[i].cands);
 	}

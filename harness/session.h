@@ -57,6 +57,10 @@ struct sess_result {
 	/* Empty, or why the session broke: a crash, a protocol violation,
 	 * a fatal error event; names the agent. */
 	char broken[1280];
+	/* How each agent ended: its exit status, or the signal that killed it
+	 * (the harness kills an agent that ignores `close` for a second). */
+	int exit_status[2];
+	int term_signal[2];
 	/* Whether the capture lost packets or failed (then `broken` says so
 	 * only if nothing else broke first). */
 	bool capture_incomplete;
