@@ -86,7 +86,11 @@ static void log_tail(const char *path, char *out, size_t cap, int n)
 	for (start = len; start > 0; start--)
 		if (buf[start - 1] == '\n' && ++seen == n)
 			break;
-	snprintf(out, cap, "%s", buf + start);
+	len -= start;
+	if (len >= cap)
+		start += len - (cap - 1), len = cap - 1;
+	memcpy(out, buf + start, len);
+	out[len] = '\0';
 }
 
 /* ---- topology-only cases: the probes are the assertions ---- */

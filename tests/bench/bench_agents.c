@@ -207,8 +207,10 @@ static bool run_once(const struct bench *b, const char *setup, double out[M_COUN
 	struct impair *im;
 	struct icl_err err;
 
-	o.agent[0] = (struct sess_agent){"server", "server", lite_argv, scfg};
-	o.agent[1] = (struct sess_agent){"client", "client", full_argv, ccfg};
+	o.agent[0] = (struct sess_agent){.name = "server", .node = "server", .argv = lite_argv,
+					 .configure = scfg};
+	o.agent[1] = (struct sess_agent){.name = "client", .node = "client", .argv = full_argv,
+					 .configure = ccfg};
 	if (topo_up(&b->plan, &t, &err) < 0)
 		die("topo_up", &err);
 	im = impair(b, t);

@@ -40,8 +40,10 @@ static void run_with(struct pair_run *pr, const char *yaml, const char *sprog, j
 	ns_built_path(sprog, pr->server, sizeof(pr->server));
 	ns_built_path("icelab-full", pr->full, sizeof(pr->full));
 	pr->t = ns_topo_from_yaml(yaml, &pr->plan);
-	o->agent[0] = (struct sess_agent){ "server", "server", server_argv, scfg };
-	o->agent[1] = (struct sess_agent){ "client", "client", full_argv, ccfg };
+	o->agent[0] = (struct sess_agent){.name = "server", .node = "server", .argv = server_argv,
+					   .configure = scfg};
+	o->agent[1] = (struct sess_agent){.name = "client", .node = "client", .argv = full_argv,
+					   .configure = ccfg};
 	if (!o->timeout_ms)
 		o->timeout_ms = 10000;
 	o->log = stderr;
