@@ -86,10 +86,24 @@ static void keep_serve(int sock, const struct topo *t, const char *name)
 	close(lfd);
 }
 
+/* A case's seed depends on the run's seed and the case's name only, so a
+ * case sees the same seed whatever -j, --filter or --shard select. */
+static uint64_t case_seed(uint64_t run_seed, const char *name)
+{
+	uint64_t h = 1469598103934665603ull ^ run_seed;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ull;
+	h ^= h >> 31;
+	return h * 0xbf58476d1ce4e5b9ull;
+}
+
 static void worker_main(struct sched *s, struct sched_case *sc, int sock)
 {
 	struct run_env env = {.case_dir = sc->dir, .case_rel = sc->rel,
-			      .keep_on_fail = s->o->keep_on_fail, .seed = s->o->seed};
+			      .keep_on_fail = s->o->keep_on_fail,
+			      .seed = case_seed(s->o->seed, sc->name)};
+	char seed[24];
 	struct topo *kept = NULL;
 	char path[PATH_MAX + 16];
 	json_t *res;
@@ -100,9 +114,14 @@ static void worker_main(struct sched *s, struct sched_case *sc, int sock)
 	/* An agent that dies closes its stdin: a write there must fail with
 	 * EPIPE, which the session reports, not kill the worker. */
 	signal(SIGPIPE, SIG_IGN);
+	/* The worker is its own process: its environment is the agents'. */
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)env.seed);
+	setenv("ICELAB_SEED", seed, 1);
 	res = run_case(sc->c, &env, &kept);
-	if (res)
+	if (res) {
 		json_object_set_new(res, "name", json_string(sc->name));
+		json_object_set_new(res, "seed", json_string(seed));
+	}
 	snprintf(path, sizeof(path), "%s/case.json", sc->dir);
 	if (!res || json_dump_file(res, path, JSON_COMPACT) != 0)
 		_exit(3);
