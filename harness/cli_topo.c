@@ -99,10 +99,29 @@ static void keeper_run(struct keeper *k)
 		close(k->conns[i]);
 }
 
-static void print_up(const char *file, const struct topo_plan *p, double ms)
+/* The impaired link ends and the seed their decisions come from. */
+static void print_impair(const struct topo_plan *p, uint64_t seed)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_links; i++)
+		n += (size_t)p->links[i].impair[0].set + (size_t)p->links[i].impair[1].set;
+	if (n == 0)
+		return;
+	printf("icelab: %zu link end%s impaired, seed %llu", n, n == 1 ? "" : "s",
+	       (unsigned long long)seed);
+	for (size_t i = 0; i < p->n_links; i++)
+		if (p->links[i].has_impair_seed)
+			printf(" (link %s: its own seed %llu)", p->links[i].name,
+			       (unsigned long long)p->links[i].impair_seed);
+	printf("; replay with --seed %llu\n", (unsigned long long)seed);
+}
+
+static void print_up(const char *file, const struct topo_plan *p, double ms, uint64_t seed)
 {
 	printf("icelab: topology %s is up: %zu nodes, %zu links, built in %.1f ms\n", file,
 	       p->n_nodes, p->n_links, ms);
+	print_impair(p, seed);
 	printf("icelab: nodes:");
 	for (size_t i = 0; i < p->n_nodes; i++)
 		printf(" %s", p->nodes[i].name);
@@ -110,7 +129,7 @@ static void print_up(const char *file, const struct topo_plan *p, double ms)
 	fflush(stdout);
 }
 
-static int topo_up_cmd(const char *file)
+static int topo_up_cmd(const char *file, uint64_t seed)
 {
 	struct topo_plan plan = {0};
 	struct keeper k = {.listen_fd = -1};
@@ -123,10 +142,10 @@ static int topo_up_cmd(const char *file)
 		return cli_fail(&err);
 	if ((rc = sandbox_enter(&err)) == 0 && (rc = ctl_listen(file, &k.listen_fd, &err)) == 0) {
 		t0 = cli_now_ms();
-		rc = topo_up(&plan, &t, &err);
+		rc = topo_up_seeded(&plan, seed, &t, &err);
 	}
 	if (rc == 0) {
-		print_up(file, &plan, cli_now_ms() - t0);
+		print_up(file, &plan, cli_now_ms() - t0, seed);
 		k.topo = t;
 		keeper_run(&k);
 		printf("icelab: topology %s is down\n", file);
@@ -325,15 +344,39 @@ static int topo_validate_cmd(int argc, char **argv)
 	return worst;
 }
 
+/* --seed N of `topo up`: as `icelab run --seed`, 0..4294967295. */
+static bool parse_seed(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > 4294967295ull)
+		return false;
+	*out = v;
+	return true;
+}
+
 int cli_topo(int argc, char **argv)
 {
+	uint64_t seed = TOPO_SEED_DEFAULT;
+
 	if (argc >= 3 && strcmp(argv[1], "up") == 0 && argc == 3)
-		return topo_up_cmd(argv[2]);
+		return topo_up_cmd(argv[2], seed);
+	if (argc == 5 && strcmp(argv[1], "up") == 0 && strcmp(argv[3], "--seed") == 0) {
+		if (parse_seed(argv[4], &seed))
+			return topo_up_cmd(argv[2], seed);
+		fprintf(stderr, "icelab: --seed %s: want 0..4294967295\n", argv[4]);
+		return 2;
+	}
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return topo_check_cmd(argc - 2, argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "validate") == 0)
 		return topo_validate_cmd(argc - 2, argv + 2);
-	fprintf(stderr, "usage: icelab topo up FILE | topo check [PATH...] | "
+	fprintf(stderr, "usage: icelab topo up FILE [--seed N] | topo check [PATH...] | "
 			"topo validate FILE...\n");
 	return 2;
 }

@@ -13,7 +13,7 @@ static const char usage[] =
 	"  list [OPTIONS] [PATH...]  print the case names, matrices expanded\n"
 	"  check PATH...             validate scenario files without running them\n"
 	"  agents                    list the agent implementations known by name\n"
-	"  topo up FILE              build FILE's topology and keep it until Ctrl-C\n"
+	"  topo up FILE [--seed N]   build FILE's topology and keep it until Ctrl-C\n"
 	"  topo check [PATH...]      build each topology, run its probes, tear it down\n"
 	"                            (default PATH: scenarios/)\n"
 	"  topo validate FILE...     check scenario files without building anything\n"

@@ -343,7 +343,7 @@ json_t *run_case(const struct scn_case *c, const struct run_env *env, struct top
 	json_t *out;
 
 	*kept = NULL;
-	if (topo_up(&c->plan, &t, &err) < 0) {
+	if (topo_up_seeded(&c->plan, env->seed, &t, &err) < 0) {
 		o.error = true;
 		snprintf(o.message, sizeof(o.message), "building the topology: %s", err.msg);
 	} else if (c->n_agents == 0) {

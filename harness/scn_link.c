@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static const char *const link_keys[] = { "a", "b", "mtu", NULL };
+static const char *const link_keys[] = { "a", "b", "mtu", "impair", NULL };
 static const char *const end_keys[] = { "node", "ifname", "ipv4", "ipv6", NULL };
 static const char *const probe_keys[] = { "from", "to", "family", "addr", "port", "expect", NULL };
 /* Indexed by enum topo_reach - 1: "unspecified" is spelt by omission. */
@@ -113,7 +113,9 @@ static int read_link(struct scn_ctx *c, struct fy_node *map, struct topo_link *l
 	    (rc = read_end(c, map, "a", l->name, &l->end[0])) < 0 ||
 	    (rc = read_end(c, map, "b", l->name, &l->end[1])) < 0)
 		return rc;
-	return scn_get_uint(c, map, "mtu", MTU_MIN, MTU_MAX, &l->mtu);
+	if ((rc = scn_get_uint(c, map, "mtu", MTU_MIN, MTU_MAX, &l->mtu)) < 0)
+		return rc;
+	return scn_read_impair(c, map, l);
 }
 
 int scn_read_links(struct scn_ctx *c, struct fy_node *links, struct topo_plan *plan)

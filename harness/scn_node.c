@@ -12,7 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static const char *const node_keys[] = { "router", "gateway", "routes", "nat", "filters", NULL };
+static const char *const node_keys[] = { "router", "gateway", "routes", "nat", "filters", "turn",
+					 "dns64", "nat64", "clat", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", NULL };
 static const char *const nat_keys[] = { "inside", "outside", "mapping", "filtering",
 					"hairpinning", "port-preservation",
@@ -272,6 +273,12 @@ static int read_node(struct scn_ctx *c, struct fy_node *map, struct topo_node *n
 		rc = read_list(c, map, "filters", false, sizeof(*n->filters), filter_fn, &filters,
 			       &n->n_filters);
 	n->filters = filters;
+	if (rc == 0)
+		rc = scn_read_turn(c, map, n);
+	if (rc == 0)
+		rc = scn_read_dns64(c, map, n);
+	if (rc == 0)
+		rc = scn_read_nat64(c, map, n);
 	return rc;
 }
 

@@ -18,6 +18,18 @@ int scn_read_gateways(struct scn_ctx *c, struct fy_node *nodes, struct topo_plan
 int scn_read_links(struct scn_ctx *c, struct fy_node *links, struct topo_plan *plan);
 int scn_read_probes(struct scn_ctx *c, struct fy_node *probes, struct topo_plan *plan);
 
+/* (scn_dns64.c) `dns64:` of node mapping `node_map`, if any, into n->dns64. */
+int scn_read_dns64(struct scn_ctx *c, struct fy_node *node_map, struct topo_node *n);
+
+/* `turn:` of one node's mapping (scn_turn.c). */
+int scn_read_turn(struct scn_ctx *c, struct fy_node *node_map, struct topo_node *n);
+
+/* (scn_nat64.c) `nat64:` and `clat:` of one node's mapping, if any. */
+int scn_read_nat64(struct scn_ctx *c, struct fy_node *node_map, struct topo_node *n);
+
+/* links.NAME.impair of link mapping `link`, if any (scn_impair.c). */
+int scn_read_impair(struct scn_ctx *c, struct fy_node *link, struct topo_link *l);
+
 /* Map a family keyword (ipv4, ipv6, both) to TOPO_FAM_* bits. */
 int scn_get_families(struct scn_ctx *c, struct fy_node *map, const char *key, bool both_ok,
 		     unsigned *out);

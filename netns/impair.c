@@ -7,6 +7,14 @@
  * heap's top.  A timerfd rather than a uv timer: uv timers count whole
  * milliseconds of a cached loop clock, which would add up to 1 ms of error
  * to each direction.
+ *
+ * Copies (duplication) wait in the same heap, holding their bytes; when
+ * due they are sent by the end's packet socket in the sending node, and
+ * kept in the end's `sent` list until they come back through the queue,
+ * where they are recognised by their bytes and accepted without a draw.
+ * The rate is virtual time: `tat` is when the token bucket would have sent
+ * every byte admitted so far, so a packet's departure is computed on
+ * arrival and it simply waits in the heap like a delayed one.
  */
 #include "impair.h"
 
@@ -27,7 +35,11 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/netfilter.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/netlink.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <uv.h>
@@ -38,13 +50,26 @@
  * thread reads them, but a burst must not overflow it. */
 #define IMPAIR_RCVBUF (4 * 1024 * 1024)
 #define IMPAIR_RECV_BATCH 64      /* reads per wake-up, so the timer is not starved */
+/* A whole packet (the largest copy range) and its netlink headers. */
+#define IMPAIR_BUF (128 * 1024)
+#define COPIES_SENT_MAX 64        /* copies on their way back, per end */
+#define COPY_RETURN_NS 1000000000ull /* a copy not back within 1 s is forgotten */
+#define NS_PER_S 1000000000ull
 
-/* A packet whose verdict is due at `due_ns`. */
+/* A copy of a packet: its IP bytes. */
+struct copy {
+	uint64_t sent_ns;
+	size_t len;
+	unsigned char data[];
+};
+
+/* A packet whose verdict is due at `due_ns`, or a copy to send then. */
 struct held {
 	uint64_t due_ns;
 	uint64_t seq; /* arrival number: FIFO among equal due times */
 	uint32_t id;  /* the kernel's packet id in its queue */
 	uint32_t end; /* index into impair->ends */
+	struct copy *copy; /* non-NULL: send this copy instead of a verdict */
 };
 
 /* One impaired end: its spec, PRNG and queue socket.  Its packets are
@@ -53,14 +78,27 @@ struct held {
 struct end {
 	struct impair *im;
 	struct impair_spec spec;
-	const char *rx_node, *rx_ifname;
+	const char *rx_node, *rx_ifname, *tx_ifname;
 	uint64_t rng;
 	struct nfq_handle *h;
 	struct nfq_q_handle *qh;
 	int fd;
 	int stats_fd; /* the node's /proc/net/netfilter/nfnetlink_queue */
 	uv_poll_t poll;
-	_Atomic uint64_t seen, lost, reordered, errors;
+	bool reads;   /* packets are copied to us (duplicate or rate) */
+	/* Duplication: a packet socket in the sending node, its interface,
+	 * the receiving interface's MAC; copies in the heap and sent. */
+	int tx_fd;
+	int tx_ifindex;
+	unsigned char rx_mac[ETH_ALEN];
+	size_t copies_held;
+	struct copy *sent[COPIES_SENT_MAX];
+	size_t n_sent;
+	/* Rate: virtual time when the bucket has sent everything admitted. */
+	uint64_t tat_ns;
+	uint64_t tau_ns;       /* the burst's worth of time */
+	double queue_limit;    /* bytes */
+	_Atomic uint64_t seen, lost, reordered, duplicated, rate_dropped, errors;
 };
 
 struct impair {
@@ -78,7 +116,7 @@ struct impair {
 	pthread_t tid;
 	bool loop_ready, thread_running;
 	bool stopping; /* set after the join: callbacks must not touch the heap */
-	char buf[65536]; /* receive buffer, used by the thread only */
+	char buf[IMPAIR_BUF]; /* receive buffer, used by the thread only */
 };
 
 /* ---- decisions ---------------------------------------------------------- */
@@ -192,15 +230,131 @@ static void arm_timer(struct impair *im)
 		im->armed_ns = due;
 }
 
-/* Three draws per packet whatever happens (see impair.h: determinism). */
+/* ---- rate ------------------------------------------------------------------ */
+
+/* When a packet of `len` bytes that arrives at `now` leaves the token
+ * bucket, which is then charged for it; 0 when the bytes already waiting
+ * and this packet exceed the queue limit (the packet is dropped, nothing
+ * charged).  A packet finding nothing waiting is always admitted. */
+static uint64_t rate_depart(struct end *e, uint64_t now, size_t len)
+{
+	uint64_t rate = e->spec.rate_bps;
+	uint64_t cost = (uint64_t)len * 8u * NS_PER_S / rate; /* len <= 65535 */
+	uint64_t ready = e->tat_ns > e->tau_ns ? e->tat_ns - e->tau_ns : 0;
+
+	if (ready > now && (double)(ready - now) * (double)rate / 8e9 + (double)len >
+				   e->queue_limit)
+		return 0;
+	e->tat_ns = (e->tat_ns > now ? e->tat_ns : now) + cost;
+	ready = e->tat_ns > e->tau_ns ? e->tat_ns - e->tau_ns : 0;
+	return ready > now ? ready : now;
+}
+
+/* ---- copies ------------------------------------------------------------------ */
+
+static struct copy *copy_make(const unsigned char *data, size_t len)
+{
+	struct copy *c = malloc(sizeof(*c) + len);
+
+	if (c != NULL) {
+		c->len = len;
+		memcpy(c->data, data, len);
+	}
+	return c;
+}
+
+static void sent_forget(struct end *e, size_t k)
+{
+	free(e->sent[k]);
+	memmove(&e->sent[k], &e->sent[k + 1], (e->n_sent - k - 1) * sizeof(e->sent[0]));
+	e->n_sent--;
+}
+
+/* Whether the packet that just arrived is a copy we sent: then it is
+ * forgotten (it came back).  Copies older than COPY_RETURN_NS are dropped
+ * from the list first: the kernel lost them. */
+static bool copy_returned(struct end *e, const unsigned char *data, size_t len, uint64_t now)
+{
+	while (e->n_sent > 0 && e->sent[0]->sent_ns + COPY_RETURN_NS < now)
+		sent_forget(e, 0);
+	for (size_t k = 0; data != NULL && k < e->n_sent; k++)
+		if (e->sent[k]->len == len && memcmp(e->sent[k]->data, data, len) == 0) {
+			sent_forget(e, k);
+			return true;
+		}
+	return false;
+}
+
+/* Send a due copy on the link from the sending end, towards the receiving
+ * interface; remember it until it comes back. */
+static void copy_send(struct end *e, struct copy *c)
+{
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = e->tx_ifindex,
+		.sll_halen = ETH_ALEN,
+		.sll_protocol = htons((c->data[0] >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP),
+	};
+
+	e->copies_held--;
+	memcpy(to.sll_addr, e->rx_mac, ETH_ALEN);
+	if (sendto(e->tx_fd, c->data, c->len, 0, (struct sockaddr *)&to, sizeof(to)) !=
+	    (ssize_t)c->len) {
+		count(&e->errors);
+		free(c);
+		return;
+	}
+	count(&e->duplicated);
+	c->sent_ns = now_ns();
+	if (e->n_sent == COPIES_SENT_MAX)
+		sent_forget(e, 0);
+	e->sent[e->n_sent++] = c;
+}
+
+/* ---- decisions on arrival ------------------------------------------------------ */
+
+static void hold(struct impair *im, struct end *e, uint64_t due, uint32_t id, struct copy *c)
+{
+	heap_push(im, (struct held){due, im->seq++, id, (uint32_t)(e - im->ends), c});
+}
+
+/* Queue a copy of the packet (due after its own pass through the rate,
+ * with the original's delay); false if it cannot be made. */
+static bool duplicate(struct impair *im, struct end *e, const unsigned char *data, size_t len,
+		      uint64_t now, uint64_t depart, uint64_t delay)
+{
+	struct copy *c;
+
+	if (data == NULL || e->tx_fd < 0 || e->copies_held >= IMPAIR_COPIES_MAX ||
+	    im->len == im->cap)
+		return false;
+	if (e->spec.rate_bps) {
+		depart = rate_depart(e, now, len);
+		if (depart == 0) {
+			count(&e->rate_dropped);
+			return true;
+		}
+	}
+	c = copy_make(data, len);
+	if (c == NULL)
+		return false;
+	e->copies_held++;
+	hold(im, e, depart + delay, 0, c);
+	return true;
+}
+
+/* Four draws per packet whatever happens (see impair.h: determinism);
+ * none for a copy coming back. */
 static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
 		     void *data)
 {
 	struct end *e = data;
 	struct impair *im = e->im;
 	struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
-	double u_loss, u_reorder;
-	uint64_t d;
+	unsigned char *pkt = NULL;
+	int len = 0;
+	double u_loss, u_reorder, u_dup;
+	uint64_t d, now, depart, due;
 	uint32_t id;
 
 	(void)qh;
@@ -208,22 +362,43 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 	if (ph == NULL || im->stopping)
 		return 0;
 	id = ntohl(ph->packet_id);
+	now = now_ns();
+	if (e->reads && (len = nfq_get_payload(nfa, &pkt)) <= 0)
+		pkt = NULL, len = 0;
+	if (e->n_sent > 0 && copy_returned(e, pkt, (size_t)len, now)) {
+		verdict(e, id, NF_ACCEPT);
+		return 0;
+	}
 	u_loss = rng_unit(&e->rng);
 	u_reorder = rng_unit(&e->rng);
 	d = delay_ns(&e->spec, rng_next(&e->rng));
+	u_dup = rng_unit(&e->rng);
 	count(&e->seen);
 	if (u_loss < e->spec.loss) {
 		count(&e->lost);
 		verdict(e, id, NF_DROP);
-	} else if (u_reorder < e->spec.reorder) {
-		count(&e->reordered);
-		verdict(e, id, NF_ACCEPT);
-	} else if (d == 0 || im->len == im->cap) {
-		/* Full cannot happen (cap = the queues' limits); never overrun. */
-		verdict(e, id, NF_ACCEPT);
-	} else {
-		heap_push(im, (struct held){now_ns() + d, im->seq++, id, (uint32_t)(e - im->ends)});
+		return 0;
 	}
+	depart = now;
+	if (e->spec.rate_bps && (depart = rate_depart(e, now, (size_t)len)) == 0) {
+		count(&e->rate_dropped);
+		verdict(e, id, NF_DROP);
+		return 0;
+	}
+	if (u_reorder < e->spec.reorder) {
+		count(&e->reordered);
+		d = 0;
+	}
+	due = depart + d;
+	/* Full cannot happen (cap = the queues' limits + the copies); never
+	 * overrun. */
+	if (due <= now || im->len == im->cap)
+		verdict(e, id, NF_ACCEPT);
+	else
+		hold(im, e, due, id, NULL);
+	if (u_dup < e->spec.duplicate &&
+	    !duplicate(im, e, pkt, (size_t)len, now, depart, d))
+		count(&e->errors);
 	return 0;
 }
 
@@ -260,7 +435,10 @@ static void on_timer(uv_poll_t *p, int status, int events)
 	while (im->len > 0 && im->heap[0].due_ns <= now) {
 		struct held h = heap_pop(im);
 
-		verdict(&im->ends[h.end], h.id, NF_ACCEPT);
+		if (h.copy != NULL)
+			copy_send(&im->ends[h.end], h.copy);
+		else
+			verdict(&im->ends[h.end], h.id, NF_ACCEPT);
 	}
 	arm_timer(im);
 }
@@ -332,23 +510,25 @@ static bool is_prob(double p)
 	return !isnan(p) && p >= 0.0 && p <= 1.0;
 }
 
-static int check_spec(const struct topo_plan *p, const struct impair_spec *s, size_t i,
+/* `what` names the spec in messages ("impair 2", "links.wan.impair.a"). */
+static int check_spec(const struct topo_plan *p, const struct impair_spec *s, const char *what,
 		      struct icl_err *err)
 {
 	const struct topo_link *l = topo_plan_link(p, s->link);
 
 	if (l == NULL)
-		return icl_err_set(err, ICL_EINPUT, "impair %zu: no link named '%s'", i + 1,
-				   s->link);
+		return icl_err_set(err, ICL_EINPUT, "%s: no link named '%s'", what, s->link);
 	if (topo_link_end_on(l, s->node) == NULL)
-		return icl_err_set(err, ICL_EINPUT, "impair %zu: link '%s' has no end on node '%s'",
-				   i + 1, s->link, s->node);
-	if (!is_prob(s->loss) || !is_prob(s->reorder))
+		return icl_err_set(err, ICL_EINPUT, "%s: link '%s' has no end on node '%s'", what,
+				   s->link, s->node);
+	if (!is_prob(s->loss) || !is_prob(s->reorder) || !is_prob(s->duplicate))
 		return icl_err_set(err, ICL_EINPUT,
-				   "impair %zu: loss and reorder must be in [0, 1]", i + 1);
+				   "%s: loss, reorder and duplicate must be in [0, 1]", what);
 	if ((uint64_t)s->delay_ms + s->jitter_ms > IMPAIR_DELAY_MAX_MS)
-		return icl_err_set(err, ICL_EINPUT, "impair %zu: delay + jitter above %u ms", i + 1,
+		return icl_err_set(err, ICL_EINPUT, "%s: delay + jitter above %u ms", what,
 				   IMPAIR_DELAY_MAX_MS);
+	if (s->rate_bps == 0 && (s->queue_bytes || s->burst_bytes))
+		return icl_err_set(err, ICL_EINPUT, "%s: a queue or burst needs a rate", what);
 	return 0;
 }
 
@@ -359,7 +539,11 @@ static int check_specs(const struct topo *t, const struct impair_spec *specs, si
 		return icl_err_set(err, ICL_EINPUT, "impair: %zu link ends given (1 to %u)", n,
 				   IMPAIR_ENDS_MAX);
 	for (size_t i = 0; i < n; i++) {
-		int rc = check_spec(topo_plan(t), &specs[i], i, err);
+		char what[32];
+		int rc;
+
+		snprintf(what, sizeof(what), "impair %zu", i + 1);
+		rc = check_spec(topo_plan(t), &specs[i], what, err);
 
 		for (size_t k = 0; rc == 0 && k < i; k++)
 			if (strcmp(specs[k].link, specs[i].link) == 0 &&
@@ -384,11 +568,16 @@ static int queue_tune(struct end *e, size_t i, struct icl_err *err)
 		return icl_err_set(err, -errno, "impair %zu: fcntl: %s", i + 1, strerror(errno));
 	if (setsockopt(e->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(e->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	/* Only the packet id is needed; GSO packets need not be segmented
-	 * for a copy nobody reads. */
-	if (nfq_set_mode(e->qh, NFQNL_COPY_META, 0) < 0 ||
+	/* Only the packet id is needed, unless the end duplicates or limits
+	 * the rate; GSO packets need not be segmented for a copy nobody
+	 * reads.  A packet that is read is segmented and its checksum
+	 * completed by the kernel (no NFQA_CFG_F_GSO): a copy sent on the
+	 * link must be a packet as a wire carries it, and its length is
+	 * the one a wire sees. */
+	if (nfq_set_mode(e->qh, e->reads ? NFQNL_COPY_PACKET : NFQNL_COPY_META,
+			 e->reads ? 0xffff : 0) < 0 ||
 	    nfq_set_queue_maxlen(e->qh, IMPAIR_QUEUE_MAXLEN) < 0 ||
-	    nfq_set_queue_flags(e->qh, NFQA_CFG_F_GSO, NFQA_CFG_F_GSO) < 0)
+	    nfq_set_queue_flags(e->qh, NFQA_CFG_F_GSO, e->reads ? 0 : NFQA_CFG_F_GSO) < 0)
 		return icl_err_set(err, -errno, "impair %zu: configuring queue %zu: %s", i + 1, i,
 				   strerror(errno));
 	return 0;
@@ -408,6 +597,26 @@ static int bind_failed(const struct end *e, size_t i, int errnum, struct icl_err
 	return icl_err_set(err, errnum ? -errnum : -EIO,
 			   "impair %zu: binding queue %zu in node %s: %s", i + 1, i, e->rx_node,
 			   strerror(errnum));
+}
+
+/* In the receiving node: the MAC address copies are sent to. */
+static int rx_mac(struct end *e, size_t i, struct icl_err *err)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = fd < 0 ? -1 : 0;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", e->rx_ifname);
+	if (rc == 0)
+		rc = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	if (rc < 0)
+		rc = icl_err_set(err, -errno, "impair %zu: MAC address of %s in node %s: %s", i + 1,
+				 e->rx_ifname, e->rx_node, strerror(errno));
+	else
+		memcpy(e->rx_mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 /* In the node: a netlink socket (it keeps the namespace) bound to queue i,
@@ -430,7 +639,39 @@ static int queue_open(struct end *e, size_t i, struct icl_err *err)
 	if (e->stats_fd < 0)
 		return icl_err_set(err, -errno, "impair %zu: %s: %s", i + 1, QUEUE_STATS,
 				   strerror(errno));
+	if (e->spec.duplicate > 0 && rx_mac(e, i, err) < 0)
+		return err->code;
 	return queue_tune(e, i, err);
+}
+
+/* In the sending node: the packet socket that sends copies (protocol 0:
+ * it receives nothing). */
+static int tx_open(struct end *e, size_t i, struct icl_err *err)
+{
+	e->tx_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (e->tx_fd < 0)
+		return icl_err_set(err, -errno, "impair %zu: packet socket in node %s: %s", i + 1,
+				   e->spec.node, strerror(errno));
+	e->tx_ifindex = (int)if_nametoindex(e->tx_ifname);
+	if (e->tx_ifindex == 0)
+		return icl_err_set(err, -errno, "impair %zu: interface %s in node %s: %s", i + 1,
+				   e->tx_ifname, e->spec.node, strerror(errno));
+	return 0;
+}
+
+static int tx_open_in(struct impair *im, size_t i, struct icl_err *err)
+{
+	struct end *e = &im->ends[i];
+	int rc;
+
+	if (e->spec.duplicate <= 0)
+		return 0;
+	if ((rc = topo_enter(im->t, e->spec.node, err)) < 0)
+		return rc;
+	rc = tx_open(e, i, err);
+	if (topo_leave(im->t, rc < 0 ? NULL : err) < 0 && rc == 0)
+		rc = err->code;
+	return rc;
 }
 
 static int queue_open_in(struct impair *im, size_t i, struct icl_err *err)
@@ -570,9 +811,20 @@ static void end_init(struct end *e, struct impair *im, const struct impair_spec 
 	e->spec = *s;
 	e->rx_node = rx->node;
 	e->rx_ifname = rx->ifname;
+	e->tx_ifname = topo_link_end_on(l, s->node)->ifname;
 	e->rng = s->seed;
 	e->fd = -1;
 	e->stats_fd = -1;
+	e->tx_fd = -1;
+	e->reads = s->duplicate > 0 || s->rate_bps > 0;
+	if (s->rate_bps > 0) {
+		double q = s->queue_bytes ? (double)s->queue_bytes
+					  : (double)s->rate_bps / 8.0 * IMPAIR_RATE_QUEUE_MS / 1000.0;
+
+		e->queue_limit = q < IMPAIR_RATE_QUEUE_MIN && !s->queue_bytes ? IMPAIR_RATE_QUEUE_MIN
+									       : q;
+		e->tau_ns = (uint64_t)((double)s->burst_bytes * 8e9 / (double)s->rate_bps);
+	}
 }
 
 static int impair_alloc(const struct topo *t, const struct impair_spec *specs, size_t n,
@@ -583,7 +835,7 @@ static int impair_alloc(const struct topo *t, const struct impair_spec *specs, s
 	if (im != NULL) {
 		im->tfd = -1; /* before any failure: impair_stop closes it */
 		im->ends = calloc(n, sizeof(*im->ends));
-		im->cap = n * IMPAIR_QUEUE_MAXLEN;
+		im->cap = n * (IMPAIR_QUEUE_MAXLEN + IMPAIR_COPIES_MAX);
 		im->heap = calloc(im->cap, sizeof(*im->heap));
 	}
 	if (im == NULL || im->ends == NULL || im->heap == NULL) {
@@ -609,6 +861,8 @@ int impair_start(const struct topo *t, const struct impair_spec *specs, size_t n
 		rc = impair_alloc(t, specs, n, &im, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = queue_open_in(im, i, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = tx_open_in(im, i, err);
 	if (rc == 0)
 		rc = loop_setup(im, err);
 	/* The thread reads before the rules exist, so no packet waits. */
@@ -631,6 +885,8 @@ void impair_counters(const struct impair *im, size_t i, struct impair_counters *
 	out->seen = atomic_load_explicit(&e->seen, memory_order_relaxed);
 	out->lost = atomic_load_explicit(&e->lost, memory_order_relaxed);
 	out->reordered = atomic_load_explicit(&e->reordered, memory_order_relaxed);
+	out->duplicated = atomic_load_explicit(&e->duplicated, memory_order_relaxed);
+	out->rate_dropped = atomic_load_explicit(&e->rate_dropped, memory_order_relaxed);
 	out->errors = atomic_load_explicit(&e->errors, memory_order_relaxed);
 	queue_stats(e->stats_fd, (unsigned)i, &out->queue_full, &out->overflow);
 }
@@ -652,6 +908,10 @@ static void end_close(struct end *e)
 		nfq_close(e->h);
 	if (e->stats_fd >= 0)
 		close(e->stats_fd);
+	if (e->tx_fd >= 0)
+		close(e->tx_fd);
+	while (e->n_sent > 0)
+		sent_forget(e, e->n_sent - 1);
 }
 
 void impair_stop(struct impair *im)
@@ -673,7 +933,90 @@ void impair_stop(struct impair *im)
 		end_close(&im->ends[i]);
 	if (im->tfd >= 0)
 		close(im->tfd);
+	for (size_t k = 0; im->heap != NULL && k < im->len; k++)
+		free(im->heap[k].copy);
 	free(im->heap);
 	free(im->ends);
 	free(im);
+}
+
+/* ---- from the plan ---------------------------------------------------------- */
+
+uint64_t impair_end_seed(uint64_t seed, const char *link, int end)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a of the link's name */
+
+	for (; *link; link++)
+		h = (h ^ (unsigned char)*link) * 1099511628211ull;
+	h ^= seed * 0x9e3779b97f4a7c15ull + (uint64_t)end + 1;
+	return rng_next(&h);
+}
+
+static void spec_of(const struct topo_link *l, int k, uint64_t seed, struct impair_spec *s)
+{
+	const struct topo_impair *ti = &l->impair[k];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->link, sizeof(s->link), "%s", l->name);
+	snprintf(s->node, sizeof(s->node), "%s", l->end[k].node);
+	s->delay_ms = ti->delay_ms;
+	s->jitter_ms = ti->jitter_ms;
+	s->loss = ti->loss;
+	s->reorder = ti->reorder;
+	s->duplicate = ti->duplicate;
+	s->rate_bps = ti->rate_bps;
+	s->queue_bytes = ti->queue_bytes;
+	s->burst_bytes = ti->burst_bytes;
+	s->seed = impair_end_seed(l->has_impair_seed ? l->impair_seed : seed, l->name, k);
+}
+
+int impair_start_plan(const struct topo *t, uint64_t seed, struct impair **out,
+		      struct icl_err *err)
+{
+	const struct topo_plan *p = topo_plan(t);
+	struct impair_spec *specs;
+	size_t n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < p->n_links; i++)
+		n += (size_t)p->links[i].impair[0].set + (size_t)p->links[i].impair[1].set;
+	if (n == 0)
+		return 0;
+	specs = calloc(n, sizeof(*specs));
+	if (specs == NULL)
+		return icl_err_set(err, -ENOMEM, "impair: out of memory");
+	n = 0;
+	for (size_t i = 0; rc == 0 && i < p->n_links; i++)
+		for (int k = 0; rc == 0 && k < 2; k++) {
+			char what[TOPO_NAME_MAX + 32];
+
+			if (!p->links[i].impair[k].set)
+				continue;
+			spec_of(&p->links[i], k, seed, &specs[n]);
+			snprintf(what, sizeof(what), "links.%s.impair.%c", p->links[i].name,
+				 "ab"[k]);
+			rc = check_spec(p, &specs[n++], what, err);
+		}
+	if (rc == 0 && n > IMPAIR_ENDS_MAX)
+		rc = icl_err_set(err, ICL_EINPUT, "impair: %zu link ends impaired (at most %u)", n,
+				 IMPAIR_ENDS_MAX);
+	if (rc == 0)
+		rc = impair_start(t, specs, n, out, err);
+	free(specs);
+	return rc;
+}
+
+size_t impair_count(const struct impair *im)
+{
+	return im != NULL ? im->n : 0;
+}
+
+int impair_index(const struct impair *im, const char *link, const char *node)
+{
+	for (size_t i = 0; im != NULL && i < im->n; i++)
+		if (strcmp(im->ends[i].spec.link, link) == 0 &&
+		    strcmp(im->ends[i].spec.node, node) == 0)
+			return (int)i;
+	return -1;
 }

@@ -245,6 +245,47 @@ void link_batch_route(struct link_batch *b, const struct topo_route *r, int ifin
 	batch_add(b, msg, what);
 }
 
+/* Proxied neighbour advertisements wait a random time up to proxy_delay
+ * (0.8 s by default); set it to 0 on the link. */
+static void batch_no_proxy_delay(struct link_batch *b, int ifindex, const char *what)
+{
+	struct ndtmsg ndt = {.ndtm_family = AF_INET6};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETNEIGHTBL, 0);
+	struct nlattr *parms;
+
+	if (msg != NULL && (nlmsg_append(msg, &ndt, sizeof(ndt), NLMSG_ALIGNTO) < 0 ||
+			    nla_put_string(msg, NDTA_NAME, "ndisc_cache") < 0 ||
+			    (parms = nla_nest_start(msg, NDTA_PARMS)) == NULL ||
+			    nla_put_u32(msg, NDTPA_IFINDEX, (uint32_t)ifindex) < 0 ||
+			    nla_put_u64(msg, NDTPA_PROXY_DELAY, 0) < 0 ||
+			    nla_nest_end(msg, parms) < 0)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	batch_add(b, msg, what);
+}
+
+void link_batch_proxy_ndp(struct link_batch *b, int ifindex, const unsigned char addr[16],
+			 const char *what)
+{
+	char w[WHAT_MAX];
+	struct ndmsg nd = {
+		.ndm_family = AF_INET6,
+		.ndm_ifindex = ifindex,
+		.ndm_flags = NTF_PROXY,
+	};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL);
+
+	if (msg != NULL && (nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0 ||
+			    nla_put(msg, NDA_DST, 16, addr) < 0)) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	batch_add(b, msg, what);
+	snprintf(w, sizeof(w), "%.120s: proxy_delay 0", what);
+	batch_no_proxy_delay(b, ifindex, w);
+}
+
 /* The kernel's own explanation in an error answer, if it gave one. */
 static void ext_ack_text(const struct nlmsghdr *h, char *buf, size_t cap)
 {

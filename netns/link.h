@@ -46,6 +46,12 @@ void link_batch_addr(struct link_batch *b, int ifindex, const struct topo_prefix
 void link_batch_route(struct link_batch *b, const struct topo_route *r, int ifindex,
 		      const char *what);
 
+/* Answer neighbour solicitations for `addr` on `ifindex`: a proxy NDP
+ * entry, answered without the kernel's random delay (proxy_delay 0 on
+ * the link).  The kernel also needs forwarding and proxy_ndp there. */
+void link_batch_proxy_ndp(struct link_batch *b, int ifindex, const unsigned char addr[16],
+			  const char *what);
+
 /* Send what is queued on `fd`, wait for every answer and empty the batch.
  * Fails with the first refused request ("WHAT: REASON"). */
 int link_batch_run(int fd, struct link_batch *b, struct icl_err *err);

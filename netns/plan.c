@@ -8,6 +8,9 @@
  * at the scenario element through the `src` positions in the plan.
  */
 #include "plan.h"
+#include "dns64.h"
+#include "nat64.h"
+#include "turn.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -612,6 +615,12 @@ static int check_node(struct vctx *v, const struct topo_node *n)
 	for (size_t i = 0; i < n->n_filters; i++)
 		if ((rc = check_filter(v, n, &n->filters[i])) < 0)
 			return rc;
+	if (n->dns64 != NULL && (rc = dns64_validate(v->plan, n, v->err)) < 0)
+		return rc;
+	if (n->turn != NULL && (rc = turn_plan_check(v->plan, n, v->err)) < 0)
+		return rc;
+	if ((n->nat64 != NULL || n->clat != NULL) && (rc = nat64_validate(v->plan, n, v->err)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -647,14 +656,20 @@ static int check_probe_node(struct vctx *v, size_t i, const char *what, const ch
 static int check_probe(struct vctx *v, size_t i)
 {
 	const struct topo_probe *pr = &v->plan->probes[i];
-	char buf[INET6_ADDRSTRLEN];
+	const struct topo_node *from = topo_plan_node(v->plan, pr->from);
+	char buf[INET6_ADDRSTRLEN], buf4[INET_ADDRSTRLEN];
+	unsigned char v4[4];
+	/* 464XLAT: a CLAT gives its node IPv4; NAT64: an IPv6 address in a
+	 * NAT64 prefix reaches the IPv4 address it embeds (nat64.h). */
+	bool clat = pr->family == AF_INET && from != NULL && from->clat != NULL;
+	bool xlat = nat64_probe_target(v->plan, pr, v4);
 	int rc;
 
 	setf(v, "probes[%zu].family", i);
 	if (!known_family(pr->family))
 		return fail(v, &pr->src, "unknown address family %d", pr->family);
-	if ((rc = check_probe_node(v, i, "from", pr->from, pr->family)) < 0 ||
-	    (rc = check_probe_node(v, i, "to", pr->to, pr->family)) < 0)
+	if ((rc = check_probe_node(v, i, "from", pr->from, clat ? 0 : pr->family)) < 0 ||
+	    (rc = check_probe_node(v, i, "to", pr->to, xlat ? AF_INET : pr->family)) < 0)
 		return rc;
 	if (!strcmp(pr->from, pr->to))
 		return fail(v, &pr->src, "'from' and 'to' are the same node");
@@ -663,7 +678,11 @@ static int check_probe(struct vctx *v, size_t i)
 		return fail(v, &pr->src, "unknown expectation %d", (int)pr->expect);
 	setf(v, "probes[%zu].addr", i);
 	/* A target address elsewhere would test routing to some other node. */
-	if (pr->has_addr && via_reachable(v->plan, pr->to, "", pr->family, pr->addr) != -1)
+	if (xlat && via_reachable(v->plan, pr->to, "", AF_INET, v4) != -1)
+		return fail(v, &pr->src, "%s embeds %s, which is not an address of node '%s'",
+			    ntop(AF_INET6, pr->addr, buf, sizeof(buf)),
+			    ntop(AF_INET, v4, buf4, sizeof(buf4)), pr->to);
+	if (pr->has_addr && !xlat && via_reachable(v->plan, pr->to, "", pr->family, pr->addr) != -1)
 		return fail(v, &pr->src, "%s is not an address of node '%s'",
 			    ntop(pr->family, pr->addr, buf, sizeof(buf)), pr->to);
 	return 0;
@@ -738,6 +757,12 @@ void topo_plan_free(struct topo_plan *plan)
 		free(plan->nodes[i].routes);
 		free(plan->nodes[i].nat);
 		free(plan->nodes[i].filters);
+		if (plan->nodes[i].dns64 != NULL)
+			free(plan->nodes[i].dns64->names);
+		free(plan->nodes[i].dns64);
+		free(plan->nodes[i].turn);
+		free(plan->nodes[i].nat64);
+		free(plan->nodes[i].clat);
 	}
 	free(plan->nodes);
 	free(plan->links);

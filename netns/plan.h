@@ -48,11 +48,27 @@ struct topo_end {
 	struct topo_src src;
 };
 
+/* Impairment of the packets that one end of a link sends (netns/impair.h;
+ * `links.NAME.impair.a|b` in a scenario file).  Zero: not impaired. */
+struct topo_impair {
+	bool set;                   /* this direction is impaired */
+	unsigned delay_ms;
+	unsigned jitter_ms;         /* uniform in [-jitter, +jitter] */
+	double loss, reorder, duplicate; /* probabilities in [0, 1] */
+	uint64_t rate_bps;          /* IP bits per second; 0: unlimited */
+	uint32_t queue_bytes;       /* the rate's queue; 0: the default */
+	uint32_t burst_bytes;       /* the rate's token bucket depth */
+	struct topo_src src;
+};
+
 struct topo_link {
 	char name[TOPO_NAME_MAX];
 	struct topo_end end[2];
 	unsigned mtu; /* 0: kernel default */
 	struct topo_src src;
+	struct topo_impair impair[2]; /* what end[i] sends */
+	bool has_impair_seed;         /* else the run's seed (topo_up_seeded) */
+	uint64_t impair_seed;
 };
 
 struct topo_route {
@@ -100,6 +116,85 @@ struct topo_filter {
 	struct topo_src src;
 };
 
+/* A STUN/TURN server on a node (coturn's turnserver, UDP and TCP port
+ * 3478; netns/turn.h).  Addresses must be the node's own. */
+#define TOPO_TURN_USERS_MAX 8
+#define TOPO_TURN_TEXT_MAX 64
+
+struct topo_turn_addr {
+	int family;             /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	struct topo_src src;
+};
+
+struct topo_turn_user {
+	char name[TOPO_TURN_TEXT_MAX];
+	char password[TOPO_TURN_TEXT_MAX];
+	struct topo_src src;
+};
+
+struct topo_turn {
+	struct topo_turn_addr listen[TOPO_ADDR_MAX];
+	size_t n_listen;            /* 0: every address of the node */
+	struct topo_turn_addr relay[TOPO_ADDR_MAX];
+	size_t n_relay;             /* 0: the listening addresses */
+	struct topo_turn_user users[TOPO_TURN_USERS_MAX];
+	size_t n_users;             /* 0: one user icelab, password icelab */
+	char realm[TOPO_TURN_TEXT_MAX]; /* "": icelab.test */
+	struct topo_src src;
+};
+
+/* A DNS64 resolver (RFC 6147) on a node: unbound, started by netns/dns64.c.
+ * `names` are A records it serves (and synthesizes AAAA from); it also
+ * serves ipv4only.arpa (RFC 7050). */
+#define TOPO_DNS_NAME_MAX 254 /* presentation form, no trailing dot, NUL included */
+
+struct topo_dns64_name {
+	char name[TOPO_DNS_NAME_MAX]; /* lower case, at least two labels */
+	unsigned char addr[4];
+	struct topo_src src;
+};
+
+struct topo_dns64 {
+	bool has_listen;
+	unsigned char listen[16];   /* IPv6; default: the node's first IPv6 address */
+	struct topo_src listen_src;
+	struct topo_prefix prefix;  /* NAT64 prefix; default 2001:db8:64::/96 */
+	struct topo_dns64_name *names; /* heap, owned by the plan */
+	size_t n_names;
+	struct topo_src src;
+};
+
+/* NAT64 on a router (RFC 6146 behaviour, netns/nat64.h): TAYGA translates
+ * between `inside` (IPv6) and a private IPv4 pool, and a NAT44 like
+ * struct topo_nat maps the pool to the router's address on `outside`. */
+#define TOPO_NAT64_TUN "nat64"      /* TAYGA's tun device in the router */
+#define TOPO_CLAT_TUN "clat"        /* and in a CLAT node */
+
+struct topo_nat64 {
+	char inside[TOPO_NAME_MAX];  /* link to the IPv6-only side */
+	char outside[TOPO_NAME_MAX]; /* link to the IPv4 side */
+	struct topo_prefix prefix;   /* IPv6 /96; default 2001:db8:64::/96 */
+	struct topo_prefix pool;     /* IPv4, /8../30; default 10.255.0.0/24 */
+	enum topo_behaviour mapping; /* of the IPv4 side, as in topo_nat */
+	enum topo_behaviour filtering;
+	bool port_preservation;
+	unsigned udp_lifetime_s;     /* 0 means 120 */
+	struct topo_src src;
+};
+
+/* The CLAT of 464XLAT (RFC 6877) on a host: TAYGA gives the node the
+ * private IPv4 address `ipv4` (a /32 with the IPv4 default route on the
+ * tun) and translates its packets to IPv6 from `ipv6` towards `prefix`. */
+struct topo_clat {
+	struct topo_prefix prefix;   /* the NAT64's prefix, /96 */
+	unsigned char ipv4[4];       /* default 10.200.0.1 */
+	bool has_ipv6;
+	unsigned char ipv6[16];      /* default: the prefix of the node's
+				      * first IPv6 address, host part ::464 */
+	struct topo_src src;
+};
+
 struct topo_node {
 	char name[TOPO_NAME_MAX];
 	bool router;                /* forwards packets between its links */
@@ -109,6 +204,10 @@ struct topo_node {
 	size_t n_nat;
 	struct topo_filter *filters;
 	size_t n_filters;
+	struct topo_dns64 *dns64;        /* NULL: none; heap, owned by the plan */
+	struct topo_turn *turn;      /* NULL: no TURN server; owned */
+	struct topo_nat64 *nat64;    /* NULL: none; routers only; owned */
+	struct topo_clat *clat;      /* NULL: none; owned */
 	struct topo_src src;
 };
 

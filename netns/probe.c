@@ -11,6 +11,8 @@
 
 #include <uv.h>
 
+#include "nat64.h"
+
 #define PROBE_BASE_PORT 30000
 #define PROBE_RESEND_MS 50
 
@@ -19,6 +21,9 @@ struct probe_state {
 	struct probe_result *res;
 	struct sockaddr_storage target;
 	socklen_t target_len;
+	struct sockaddr_storage bind_to; /* the server's address: the target,
+					  * or the IPv4 one a NAT64 prefix embeds */
+	socklen_t bind_len;
 	uv_udp_t server;  /* bound on the target node */
 	uv_udp_t client;  /* created on the source node */
 	int open_handles;
@@ -67,6 +72,19 @@ static int fill_target(const struct topo_plan *p, const struct topo_probe *pr, u
 		memcpy(&in6->sin6_addr, a, 16);
 		s->target_len = sizeof(*in6);
 	}
+	memcpy(&s->bind_to, &s->target, sizeof(s->target));
+	s->bind_len = s->target_len;
+	unsigned char v4[4];
+
+	if (nat64_probe_target(p, pr, v4)) {
+		struct sockaddr_in *in = (struct sockaddr_in *)&s->bind_to;
+
+		memset(&s->bind_to, 0, sizeof(s->bind_to));
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		memcpy(&in->sin_addr, v4, 4);
+		s->bind_len = sizeof(*in);
+	}
 	inet_ntop(pr->family, a, txt, sizeof(txt));
 	snprintf(s->res->target, sizeof(s->res->target),
 		 pr->family == AF_INET ? "%s:%u" : "[%s]:%u", txt, port);
@@ -98,8 +116,8 @@ static int open_sockets(const struct topo *t, struct probe_state *s, struct icl_
 {
 	int sfd = -1, cfd = -1, rc;
 
-	rc = node_socket(t, s->spec->to, s->spec->family, &sfd, err);
-	if (rc == 0 && bind(sfd, (struct sockaddr *)&s->target, s->target_len) != 0)
+	rc = node_socket(t, s->spec->to, s->bind_to.ss_family, &sfd, err);
+	if (rc == 0 && bind(sfd, (struct sockaddr *)&s->bind_to, s->bind_len) != 0)
 		rc = icl_err_set(err, -errno, "probe %u: binding %s in node %s: %s", s->index + 1,
 				 s->res->target, s->spec->to, strerror(errno));
 	if (rc == 0)

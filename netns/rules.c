@@ -7,6 +7,7 @@
 
 #include "filter.h"
 #include "nat.h"
+#include "nat64.h"
 
 static const char *ifname_of(const struct topo_plan *p, const struct topo_node *n,
 			     const char *link)
@@ -50,6 +51,25 @@ static int nat_text(const struct topo_plan *p, const struct topo_node *n, size_t
 	return rc < 0 ? icl_err_wrap(err, "nat %zu", i + 1) : append(acc, t, err);
 }
 
+/* The NAT44 half of a NAT64: from TAYGA's pool, arriving on its tun. */
+static int nat64_text(const struct topo_plan *p, const struct topo_node *n, char **acc,
+		      struct icl_err *err)
+{
+	const struct topo_prefix *e4 = topo_plan_addr(p, n->name, n->nat64->outside, AF_INET);
+	struct nat_ifaces ifs = {
+		.inside_if = TOPO_NAT64_TUN,
+		.outside_if = ifname_of(p, n, n->nat64->outside),
+		.ext4 = e4 ? e4->addr : NULL,
+	};
+	struct topo_nat nat;
+	char *t = NULL;
+	int rc;
+
+	nat64_nat44(n->nat64, &nat);
+	rc = nat_ruleset(&nat, &ifs, (unsigned)n->n_nat, &t, err);
+	return rc < 0 ? icl_err_wrap(err, "nat64") : append(acc, t, err);
+}
+
 static int filter_text(const struct topo_plan *p, const struct topo_node *n, char **acc,
 		       struct icl_err *err)
 {
@@ -83,6 +103,8 @@ int topo_rules_text(const struct topo_plan *p, const struct topo_node *n, char *
 		rc = filter_text(p, n, text, err);
 	for (size_t i = 0; rc == 0 && i < n->n_nat; i++)
 		rc = nat_text(p, n, i, text, err);
+	if (rc == 0 && n->nat64 != NULL)
+		rc = nat64_text(p, n, text, err);
 	if (rc < 0) {
 		free(*text);
 		*text = NULL;

@@ -1,5 +1,6 @@
 #include "topo.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -9,10 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "impair.h"
 #include "link.h"
+#include "nat64.h"
+#include "dns64.h"
 #include "nft.h"
 #include "ns.h"
 #include "rules.h"
+#include "turn.h"
 
 #define TOPO_LINK_UP_MS 2000
 
@@ -26,6 +31,12 @@ struct topo {
 	const struct topo_plan *plan;
 	int home_fd; /* the namespace topo_up() was called from */
 	int *fds;    /* per plan->nodes[i]; -1 until created */
+	struct impair *impair; /* the links' impairment; NULL: none */
+	uint64_t seed;         /* what it draws from (topo_up_seeded) */
+	char *dir;   /* private directory for services' files (topo_dir()) */
+	struct nat64_set *nat64; /* TAYGA instances (nat64.h); NULL if none */
+	struct dns64_set *dns64; /* DNS64 resolvers (dns64.h); NULL if none */
+	struct turn_set *turn; /* TURN servers (turn.h); NULL if none */
 };
 
 enum node_state { NODE_PENDING, NODE_UP, NODE_FAILED };
@@ -79,10 +90,19 @@ static int node_sysctls(const struct topo_node *n, struct icl_err *err)
 		{"net/ipv4/ip_forward", "1"},
 		{"net/ipv6/conf/all/forwarding", "1"},
 	};
+	static const char *const clat[][2] = {
+		{"net/ipv6/conf/all/forwarding", "1"},
+		{"net/ipv6/conf/all/proxy_ndp", "1"},
+	};
 	int rc;
 
 	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 		if ((rc = ns_sysctl_write(base[i][0], base[i][1], err)) < 0)
+			return rc;
+	/* A CLAT's IPv6 packets come out of its tun and leave through a
+	 * link; its address is answered for by proxy NDP (nat64.h). */
+	for (size_t i = 0; n->clat != NULL && i < sizeof(clat) / sizeof(clat[0]); i++)
+		if ((rc = ns_sysctl_write(clat[i][0], clat[i][1], err)) < 0)
 			return rc;
 	if (!n->router)
 		return 0;
@@ -343,6 +363,46 @@ static int finish_threads(struct build *b, int rc, struct icl_err *err)
 	return rc;
 }
 
+/* The private directory: only for a topology that runs services. */
+static int make_dir(struct topo *t, struct icl_err *err)
+{
+	char tmpl[] = "/tmp/icelab-topo-XXXXXX";
+
+	if (t->dir != NULL)
+		return 0;
+	if (mkdtemp(tmpl) == NULL)
+		return icl_err_set(err, -errno, "creating a directory like %s: %s", tmpl,
+				   strerror(errno));
+	t->dir = strdup(tmpl);
+	if (t->dir == NULL) {
+		rmdir(tmpl);
+		return icl_err_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* TAYGA, once every link and address exists; from the calling thread,
+ * which the services' PR_SET_PDEATHSIG is tied to (svc.h). */
+static int start_nat64(struct build *b, struct icl_err *err)
+{
+	const struct topo_plan *p = b->t->plan;
+	int *sks;
+	int rc;
+
+	if (!nat64_in_plan(p))
+		return 0;
+	if ((rc = make_dir(b->t, err)) < 0)
+		return rc;
+	sks = calloc(p->n_nodes + 1, sizeof(*sks));
+	if (sks == NULL)
+		return icl_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->n_nodes; i++)
+		sks[i] = b->jobs[i].sk;
+	rc = nat64_up(p, b->t->fds, sks, b->t->dir, &b->t->nat64, err);
+	free(sks);
+	return rc;
+}
+
 static int build(struct build *b, struct icl_err *err)
 {
 	int rc = start_threads(b, err);
@@ -351,6 +411,8 @@ static int build(struct build *b, struct icl_err *err)
 		rc = create_and_config(b, err);
 	if (rc == 0)
 		rc = wait_nodes(b, err);
+	if (rc == 0)
+		rc = start_nat64(b, err);
 	return finish_threads(b, rc, err);
 }
 
@@ -402,6 +464,12 @@ static struct topo *topo_alloc(const struct topo_plan *plan)
 
 int topo_up(const struct topo_plan *plan, struct topo **out, struct icl_err *err)
 {
+	return topo_up_seeded(plan, TOPO_SEED_DEFAULT, out, err);
+}
+
+int topo_up_seeded(const struct topo_plan *plan, uint64_t seed, struct topo **out,
+		   struct icl_err *err)
+{
 	struct topo *t = topo_alloc(plan);
 	struct build b;
 	int rc;
@@ -415,6 +483,15 @@ int topo_up(const struct topo_plan *plan, struct topo **out, struct icl_err *err
 	if (rc == 0)
 		rc = build(&b, err);
 	build_free(&b);
+	if (rc == 0) /* from the calling thread, like every service */
+		rc = dns64_start(t, &t->dns64, err);
+	if (rc == 0) /* services start from the calling thread: see turn.h */
+		rc = turn_up(t, &t->turn, err);
+	if (rc == 0) { /* last, from the calling thread (impair.h) */
+		t->seed = seed;
+		if ((rc = impair_start_plan(t, seed, &t->impair, err)) < 0)
+			icl_err_wrap(err, "impairment");
+	}
 	if (rc < 0) {
 		topo_down(t);
 		return rc;
@@ -423,22 +500,58 @@ int topo_up(const struct topo_plan *plan, struct topo **out, struct icl_err *err
 	return 0;
 }
 
+/* The directory is flat: services write files, never subdirectories. */
+static void remove_dir(const char *dir)
+{
+	DIR *d = dir != NULL ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	if (dir != NULL)
+		rmdir(dir);
+}
+
 void topo_down(struct topo *t)
 {
 	if (t == NULL)
 		return;
+	impair_stop(t->impair);
+	nat64_down(t->nat64);
+	dns64_stop(t->dns64);
+	turn_down(t->turn);
 	for (size_t i = 0; i < t->plan->n_nodes; i++)
 		if (t->fds[i] >= 0)
 			close(t->fds[i]);
 	if (t->home_fd >= 0)
 		close(t->home_fd);
+	remove_dir(t->dir);
+	free(t->dir);
 	free(t->fds);
 	free(t);
+}
+
+const char *topo_dir(const struct topo *t)
+{
+	return t->dir;
 }
 
 const struct topo_plan *topo_plan(const struct topo *t)
 {
 	return t->plan;
+}
+
+struct impair *topo_impair(const struct topo *t)
+{
+	return t->impair;
+}
+
+uint64_t topo_seed(const struct topo *t)
+{
+	return t->seed;
 }
 
 int topo_node_fd(const struct topo *t, const char *name)

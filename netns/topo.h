@@ -11,6 +11,10 @@
  * rules there), builds links and addresses from the calling thread, and
  * joins every thread before it returns.  The calling thread never changes
  * namespace, and the threads block all signals.
+ *
+ * Services: once the network is up, topo_up() starts the nodes' STUN/TURN
+ * servers (turn.h) from the calling thread, which they die with
+ * (PR_SET_PDEATHSIG); topo_down() stops them first.
  */
 #ifndef NETNS_TOPO_H
 #define NETNS_TOPO_H
@@ -23,13 +27,35 @@ struct topo;
  * outlive the topology).  On failure nothing is left behind. */
 int topo_up(const struct topo_plan *plan, struct topo **out, struct icl_err *err);
 
-/* Remove everything topo_up() built and free `t`.  NULL is allowed. */
+/* The seed topo_up() gives the impairment of links without their own. */
+#define TOPO_SEED_DEFAULT 1u
+
+/* topo_up(), and the impairment of the plan's links (`impair` of struct
+ * topo_link; netns/impair.h) started once the topology is built, from the
+ * calling thread; links without a seed of their own draw from `seed`.
+ * A failure to start it fails the whole build, with its cause. */
+int topo_up_seeded(const struct topo_plan *plan, uint64_t seed, struct topo **out,
+		   struct icl_err *err);
+
+/* The running impairment (impair_counters() on it), NULL when no link is
+ * impaired; and the seed it was given. */
+struct impair *topo_impair(const struct topo *t);
+uint64_t topo_seed(const struct topo *t);
+
+/* Stop the impairment, remove everything topo_up() built and free `t`.
+ * NULL is allowed. */
 void topo_down(struct topo *t);
 
 const struct topo_plan *topo_plan(const struct topo *t);
 
 /* The fd of node `name`'s network namespace, owned by `t`; -1 if none. */
 int topo_node_fd(const struct topo *t, const char *name);
+
+/* The topology's private directory (mkdtemp, under /tmp): configuration
+ * and logs of the services it runs (TAYGA: tayga-NODE-TUN.conf/.log).
+ * NULL when it runs none.  topo_down() removes it with everything in it,
+ * so copy what should outlive the topology before. */
+const char *topo_dir(const struct topo *t);
 
 /* Move the calling thread into node `name` / back to where topo_up() was
  * called from. */

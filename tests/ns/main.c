@@ -23,6 +23,10 @@ int main(void)
 	srunner_add_suite(sr, agents_ns_suite());
 	srunner_add_suite(sr, impair_suite());
 	srunner_add_suite(sr, wire_ns_suite());
+	srunner_add_suite(sr, svc_suite());
+	srunner_add_suite(sr, nat64_suite());
+	srunner_add_suite(sr, turn_suite());
+	srunner_add_suite(sr, dns64_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -11,5 +11,9 @@ Suite *capture_suite(void);
 Suite *agents_ns_suite(void);
 Suite *impair_suite(void);
 Suite *wire_ns_suite(void);
+Suite *svc_suite(void);
+Suite *nat64_suite(void);
 
+Suite *turn_suite(void);
+Suite *dns64_suite(void);
 #endif

@@ -20,6 +20,9 @@ int main(void)
 	srunner_add_suite(sr, verdict_suite());
 	srunner_add_suite(sr, wire_suite());
 	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, impair_yaml_suite());
+	srunner_add_suite(sr, dns64_yaml_suite());
+	srunner_add_suite(sr, turn_yaml_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -16,5 +16,8 @@ Suite *cases_suite(void);
 Suite *verdict_suite(void);
 Suite *wire_suite(void);
 Suite *report_suite(void);
+Suite *impair_yaml_suite(void);
+Suite *dns64_yaml_suite(void);
+Suite *turn_yaml_suite(void);
 
 #endif

@@ -167,6 +167,7 @@ END_TEST
 
 static const char *const good_files[] = {
 	"scenarios/topo-nat44.yaml",
+	"scenarios/topo-cgnat.yaml",
 	"scenarios/topo-ipv6-oneway.yaml",
 	"scenarios/topo-routed.yaml",
 };
@@ -443,7 +444,7 @@ static const struct {
 	{ LINK("ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24") "      mtu: 1500.0\n",
 	  "t.yaml:7:12: links.l.mtu: expected an integer, got \"1500.0\"" },
 	{ LINK("ipv4: 10.0.0.1/24", "ipv4: 10.0.0.2/24") "      speed: 100\n",
-	  "t.yaml:7:7: links.l.speed: unknown key (expected one of: a, b, mtu)" },
+	  "t.yaml:7:7: links.l.speed: unknown key (expected one of: a, b, mtu, impair)" },
 	{ "topology:\n  nodes: { x: {}, y: {} }\n  links:\n    l:\n"
 	  "      a: { node: x, ipv4: 10.0.0.1/24 }\n      mtu: 1500\n",
 	  "t.yaml:5:7: links.l.b: required key is missing" },
