@@ -390,7 +390,7 @@ static int start_tayga(struct nat64_set *s, const char *node, int ns_fd, int rtn
 	if ((rc = write_conf(conf, conf_text, err)) < 0)
 		return rc;
 	if ((rc = svc_start(name, ns_fd, argv, log, &ready, &v, err)) < 0)
-		return rc;
+		return rc == -ENOENT ? icl_err_wrap(err, "install tayga (scripts/install-deps)") : rc;
 	if ((rc = add_svc(s, v, err)) < 0)
 		return rc;
 	memset(&ifr, 0, sizeof(ifr));
