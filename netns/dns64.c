@@ -12,7 +12,6 @@
 #include "dns64.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -35,8 +34,7 @@
 #define DNS_TYPE_AAAA 28
 
 struct dns64_set {
-	char dir[256];     /* configs, zones, logs: topo_dir(), or our own */
-	bool own_dir;      /* made by us (the topology has none): removed by us */
+	char dir[256];     /* configs, zones, logs: the topology's topo_dir() */
 	struct svc **svcs; /* one per resolver, NULL until started */
 	size_t n;
 };
@@ -91,22 +89,6 @@ const char *dns64_name_problem(const char *name)
 	return NULL;
 }
 
-__attribute__((format(printf, 5, 6)))
-static int vfail(const struct topo_plan *p, const struct topo_src *src, const char *field,
-		 struct icl_err *err, const char *fmt, ...)
-{
-	char reason[512], where[256] = "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (p->file != NULL && src != NULL && src->line > 0)
-		snprintf(where, sizeof(where), "%s:%u:%u: ", p->file, src->line, src->col);
-	else if (p->file != NULL)
-		snprintf(where, sizeof(where), "%s: ", p->file);
-	return icl_err_set(err, ICL_EINPUT, "%s%s: %s", where, field, reason);
-}
 
 /* The first IPv6 address of node `node` (equal to `want` when not NULL). */
 static const unsigned char *node_v6(const struct topo_plan *p, const char *node,
@@ -130,15 +112,15 @@ static int check_prefix(const struct topo_plan *p, const struct topo_node *n,
 
 	snprintf(field, sizeof(field), "nodes.%s.dns64.prefix", n->name);
 	if (pf->family != AF_INET6)
-		return vfail(p, &pf->src, field, err, "the NAT64 prefix must be IPv6");
+		return topo_plan_fail(p, &pf->src, field, err, "the NAT64 prefix must be IPv6");
 	if (pf->plen != 32 && pf->plen != 40 && pf->plen != 48 && pf->plen != 56 &&
 	    pf->plen != 64 && pf->plen != 96)
-		return vfail(p, &pf->src, field, err,
+		return topo_plan_fail(p, &pf->src, field, err,
 			     "prefix length %u is not one RFC 6052 allows (32, 40, 48, 56, 64, 96)",
 			     pf->plen);
 	for (unsigned i = pf->plen / 8; i < 16; i++)
 		if (pf->addr[i] != 0)
-			return vfail(p, &pf->src, field, err, "address bits after /%u must be zero",
+			return topo_plan_fail(p, &pf->src, field, err, "address bits after /%u must be zero",
 				     pf->plen);
 	return 0;
 }
@@ -152,10 +134,10 @@ static int check_names(const struct topo_plan *p, const struct topo_node *n, str
 	for (size_t i = 0; i < d->n_names; i++) {
 		snprintf(field, sizeof(field), "nodes.%s.dns64.names.%s", n->name, d->names[i].name);
 		if ((why = dns64_name_problem(d->names[i].name)) != NULL)
-			return vfail(p, &d->names[i].src, field, err, "name %s", why);
+			return topo_plan_fail(p, &d->names[i].src, field, err, "name %s", why);
 		for (size_t j = 0; j < i; j++)
 			if (!strcasecmp(d->names[i].name, d->names[j].name))
-				return vfail(p, &d->names[i].src, field, err, "duplicate name");
+				return topo_plan_fail(p, &d->names[i].src, field, err, "duplicate name");
 	}
 	return 0;
 }
@@ -168,11 +150,11 @@ int dns64_validate(const struct topo_plan *p, const struct topo_node *n, struct 
 
 	snprintf(field, sizeof(field), "nodes.%s.dns64.listen", n->name);
 	if (d->has_listen && node_v6(p, n->name, d->listen) == NULL)
-		return vfail(p, &d->listen_src, field, err, "%s is not an address of node '%s'",
+		return topo_plan_fail(p, &d->listen_src, field, err, "%s is not an address of node '%s'",
 			     inet_ntop(AF_INET6, d->listen, buf, sizeof(buf)), n->name);
 	snprintf(field, sizeof(field), "nodes.%s.dns64", n->name);
 	if (!d->has_listen && node_v6(p, n->name, NULL) == NULL)
-		return vfail(p, &d->src, field, err,
+		return topo_plan_fail(p, &d->src, field, err,
 			     "node '%s' has no IPv6 address to serve DNS64 on", n->name);
 	if ((rc = check_prefix(p, n, &d->prefix, err)) < 0)
 		return rc;
@@ -540,14 +522,10 @@ int dns64_start(const struct topo *t, struct dns64_set **out, struct icl_err *er
 		free(s);
 		return icl_err_set(err, -ENOMEM, "out of memory");
 	}
-	if (topo_dir(t) != NULL) {
+	if (topo_dir(t) == NULL || strlen(topo_dir(t)) >= sizeof(s->dir))
+		rc = icl_err_set(err, -EINVAL, "dns64: the topology has no usable private directory");
+	else
 		snprintf(s->dir, sizeof(s->dir), "%s", topo_dir(t));
-	} else if (snprintf(s->dir, sizeof(s->dir), "/tmp/icelab-dns64-XXXXXX"),
-		   mkdtemp(s->dir) == NULL) {
-		rc = icl_err_set(err, -errno, "dns64: mkdtemp %s: %s", s->dir, strerror(errno));
-	} else {
-		s->own_dir = true;
-	}
 	for (size_t i = 0; rc == 0 && i < p->n_nodes; i++, s->n++)
 		if (p->nodes[i].dns64 != NULL)
 			rc = start_one(t, s, &p->nodes[i], &s->svcs[i], err);
@@ -559,31 +537,12 @@ int dns64_start(const struct topo *t, struct dns64_set **out, struct icl_err *er
 	return 0;
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-}
-
 void dns64_stop(struct dns64_set *s)
 {
 	if (s == NULL)
 		return;
 	for (size_t i = 0; i < s->n; i++)
 		svc_stop(s->svcs[i], DNS64_STOP_GRACE_MS);
-	if (s->own_dir)
-		remove_dir(s->dir);
 	free(s->svcs);
 	free(s);
 }

@@ -2,7 +2,7 @@
  *
  * For every node whose plan has `dns64`, dns64_start() writes an unbound
  * configuration and zone files (unbound-NODE*) into the topology's
- * directory (topo_dir(); when it has none, one of our own) and starts unbound
+ * private directory (topo_dir()) and starts unbound
  * in the node (netns/svc.h) on the listen address, port 53, UDP and TCP.
  * unbound answers only from its auth-zones: ipv4only.arpa (RFC 7050:
  * A 192.0.0.170 and 192.0.0.171) and one zone per top-level label of the

@@ -35,22 +35,6 @@ struct nat64_set {
 
 /* ---- validation ------------------------------------------------------- */
 
-__attribute__((format(printf, 5, 6)))
-static int vfail(const struct topo_plan *p, const struct topo_src *src, struct icl_err *err,
-		 const char *field, const char *fmt, ...)
-{
-	char reason[640], where[256] = "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (p->file != NULL && src != NULL && src->line > 0)
-		snprintf(where, sizeof(where), "%s:%u:%u: ", p->file, src->line, src->col);
-	else if (p->file != NULL)
-		snprintf(where, sizeof(where), "%s: ", p->file);
-	return icl_err_set(err, ICL_EINPUT, "%s%s: %s", where, field, reason);
-}
 
 static bool prefix_match(const unsigned char *a, const unsigned char *b, unsigned plen)
 {
@@ -114,24 +98,24 @@ static int check_prefix(const struct topo_plan *p, const struct topo_prefix *x, 
 
 	inet_pton(AF_INET6, NAT64_WKP, wkp);
 	if (x->family != AF_INET6)
-		return vfail(p, &x->src, err, field, "an IPv6 prefix is needed");
+		return topo_plan_fail(p, &x->src, field, err, "an IPv6 prefix is needed");
 	if (x->plen != NAT64_PLEN)
-		return vfail(p, &x->src, err, field,
+		return topo_plan_fail(p, &x->src, field, err,
 			     "/%u is not supported: TAYGA is used with a /96 prefix only", x->plen);
 	if (prefix_match(x->addr, wkp, 96))
-		return vfail(p, &x->src, err, field,
+		return topo_plan_fail(p, &x->src, field, err,
 			     "the well-known prefix 64:ff9b::/96 cannot be used: TAYGA refuses to "
 			     "translate it to or from private IPv4 addresses (RFC 6052 section 3.1), "
 			     "which the pool and test networks are; use a network-specific prefix "
 			     "such as 2001:db8:64::/96");
 	if (x->addr[8] != 0)
-		return vfail(p, &x->src, err, field, "bits 64 to 71 must be zero (RFC 6052 "
+		return topo_plan_fail(p, &x->src, field, err, "bits 64 to 71 must be zero (RFC 6052 "
 			     "section 2.2)");
 	if (!host_bits_zero(x->addr, 16, x->plen))
-		return vfail(p, &x->src, err, field, "%s has bits set after /96; write %s/96",
+		return topo_plan_fail(p, &x->src, field, err, "%s has bits set after /96; write %s/96",
 			     ntop(AF_INET6, x->addr, buf, sizeof(buf)), "the network address");
 	if (overlap(p, AF_INET6, x->addr, x->plen, &node) != NULL)
-		return vfail(p, &x->src, err, field, "overlaps an address of node '%s'", node);
+		return topo_plan_fail(p, &x->src, field, err, "overlaps an address of node '%s'", node);
 	return 0;
 }
 
@@ -145,15 +129,15 @@ static int check_nat64_link(const struct topo_plan *p, const struct topo_node *n
 
 	snprintf(field, sizeof(field), "nodes.%s.nat64.%s", n->name, what);
 	if (link[0] == '\0')
-		return vfail(p, &x->src, err, field, "missing; name the %s link",
+		return topo_plan_fail(p, &x->src, field, err, "missing; name the %s link",
 			     family == AF_INET6 ? "IPv6-side" : "IPv4-side");
 	if ((e = end_of(p, n->name, link)) == NULL)
-		return vfail(p, &x->src, err, field, "node '%s' is not on link '%.*s'", n->name,
+		return topo_plan_fail(p, &x->src, field, err, "node '%s' is not on link '%.*s'", n->name,
 			     TOPO_NAME_MAX, link);
 	for (size_t k = 0; k < e->n_addr; k++)
 		has = has || e->addr[k].family == family;
 	if (!has)
-		return vfail(p, &x->src, err, field, "node '%s' needs an %s address on link '%s'",
+		return topo_plan_fail(p, &x->src, field, err, "node '%s' needs an %s address on link '%s'",
 			     n->name, family == AF_INET6 ? "IPv6" : "IPv4", link);
 	return 0;
 }
@@ -167,38 +151,38 @@ static int check_nat64(const struct topo_plan *p, const struct topo_node *n, str
 
 	snprintf(field, sizeof(field), "nodes.%s.nat64", n->name);
 	if (!n->router)
-		return vfail(p, &x->src, err, field, "node '%s' is not a router; set 'router: true' "
+		return topo_plan_fail(p, &x->src, field, err, "node '%s' is not a router; set 'router: true' "
 			     "for NAT64", n->name);
 	if ((rc = check_nat64_link(p, n, x, "inside", x->inside, AF_INET6, err)) < 0 ||
 	    (rc = check_nat64_link(p, n, x, "outside", x->outside, AF_INET, err)) < 0)
 		return rc;
 	if (!strcmp(x->inside, x->outside))
-		return vfail(p, &x->src, err, field, "inside and outside are the same link '%s'",
+		return topo_plan_fail(p, &x->src, field, err, "inside and outside are the same link '%s'",
 			     x->inside);
 	for (size_t i = 0; i < n->n_nat; i++)
 		if ((n->nat[i].families & TOPO_FAM_V4) && !strcmp(n->nat[i].outside, x->outside))
-			return vfail(p, &x->src, err, field, "nat[%zu] already NATs IPv4 to link "
+			return topo_plan_fail(p, &x->src, field, err, "nat[%zu] already NATs IPv4 to link "
 				     "'%s'; the NAT64 needs that address to itself", i, x->outside);
 	if ((unsigned)x->mapping > TOPO_ADDRESS_AND_PORT_DEPENDENT ||
 	    (unsigned)x->filtering > TOPO_ADDRESS_AND_PORT_DEPENDENT)
-		return vfail(p, &x->src, err, field, "unknown mapping or filtering behaviour");
+		return topo_plan_fail(p, &x->src, field, err, "unknown mapping or filtering behaviour");
 	if (x->udp_lifetime_s > NAT64_LIFETIME_MAX)
-		return vfail(p, &x->src, err, field, "udp-mapping-lifetime %u s is longer than a day",
+		return topo_plan_fail(p, &x->src, field, err, "udp-mapping-lifetime %u s is longer than a day",
 			     x->udp_lifetime_s);
 	snprintf(field, sizeof(field), "nodes.%s.nat64.prefix", n->name);
 	if ((rc = check_prefix(p, &x->prefix, field, err)) < 0)
 		return rc;
 	snprintf(field, sizeof(field), "nodes.%s.nat64.pool", n->name);
 	if (x->pool.family != AF_INET)
-		return vfail(p, &x->pool.src, err, field, "an IPv4 prefix is needed");
+		return topo_plan_fail(p, &x->pool.src, field, err, "an IPv4 prefix is needed");
 	if (x->pool.plen < NAT64_POOL_PLEN_MIN || x->pool.plen > NAT64_POOL_PLEN_MAX)
-		return vfail(p, &x->pool.src, err, field, "/%u: the pool's length must be /%u to /%u",
+		return topo_plan_fail(p, &x->pool.src, field, err, "/%u: the pool's length must be /%u to /%u",
 			     x->pool.plen, NAT64_POOL_PLEN_MIN, NAT64_POOL_PLEN_MAX);
 	if (!host_bits_zero(x->pool.addr, 4, x->pool.plen))
-		return vfail(p, &x->pool.src, err, field, "%s has bits set after /%u",
+		return topo_plan_fail(p, &x->pool.src, field, err, "%s has bits set after /%u",
 			     ntop(AF_INET, x->pool.addr, buf, sizeof(buf)), x->pool.plen);
 	if (overlap(p, AF_INET, x->pool.addr, x->pool.plen, &node) != NULL)
-		return vfail(p, &x->pool.src, err, field, "overlaps an address of node '%s'; the "
+		return topo_plan_fail(p, &x->pool.src, field, err, "overlaps an address of node '%s'; the "
 			     "pool must be private to the router", node);
 	return 0;
 }
@@ -242,25 +226,25 @@ static int check_clat(const struct topo_plan *p, const struct topo_node *n, stru
 		return rc;
 	snprintf(field, sizeof(field), "nodes.%s.clat.ipv4", n->name);
 	if (c->ipv4[0] == 0 || c->ipv4[0] >= 224 || c->ipv4[0] == 127)
-		return vfail(p, &c->src, err, field, "%s is not a unicast host address",
+		return topo_plan_fail(p, &c->src, field, err, "%s is not a unicast host address",
 			     ntop(AF_INET, c->ipv4, buf, sizeof(buf)));
 	if (overlap(p, AF_INET, c->ipv4, 32, &node) != NULL)
-		return vfail(p, &c->src, err, field, "%s is on a link of node '%s'; the CLAT's "
+		return topo_plan_fail(p, &c->src, field, err, "%s is on a link of node '%s'; the CLAT's "
 			     "address must be private to this node",
 			     ntop(AF_INET, c->ipv4, buf, sizeof(buf)), node);
 	snprintf(field, sizeof(field), "nodes.%s.clat", n->name);
 	if (node_has_v4_default(n))
-		return vfail(p, &c->src, err, field, "node '%s' has an IPv4 default route; the CLAT "
+		return topo_plan_fail(p, &c->src, field, err, "node '%s' has an IPv4 default route; the CLAT "
 			     "provides it (remove the route)", n->name);
 	snprintf(field, sizeof(field), "nodes.%s.clat.ipv6", n->name);
 	if (!nat64_clat_ipv6(p, n, v6))
-		return vfail(p, &c->src, err, field, "node '%s' has no IPv6 address of length /112 "
+		return topo_plan_fail(p, &c->src, field, err, "node '%s' has no IPv6 address of length /112 "
 			     "or shorter to derive it from; give 'ipv6'", n->name);
 	if (prefix_match(v6, c->prefix.addr, 96))
-		return vfail(p, &c->src, err, field, "%s is in the NAT64 prefix",
+		return topo_plan_fail(p, &c->src, field, err, "%s is in the NAT64 prefix",
 			     ntop(AF_INET6, v6, buf, sizeof(buf)));
 	if (plan_has_addr(p, AF_INET6, v6, &node))
-		return vfail(p, &c->src, err, field, "%s is an address of node '%s'; the CLAT "
+		return topo_plan_fail(p, &c->src, field, err, "%s is an address of node '%s'; the CLAT "
 			     "needs an address of its own", ntop(AF_INET6, v6, buf, sizeof(buf)), node);
 	return 0;
 }

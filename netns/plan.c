@@ -45,28 +45,53 @@ static void setf(struct vctx *v, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int vplan_fail(const struct topo_plan *p, const struct topo_src *src, const char *field,
+		      struct icl_err *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
 /* "FILE:LINE:COL: FIELD: reason"; the position is dropped when the plan
  * did not come from a file, so that code-built plans still read well. */
-__attribute__((format(printf, 3, 4)))
-static int fail(struct vctx *v, const struct topo_src *src, const char *fmt, ...)
+static int vplan_fail(const struct topo_plan *p, const struct topo_src *src, const char *field,
+		      struct icl_err *err, const char *fmt, va_list ap)
 {
 	char reason[768];
 	char where[256] = "";
+
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	if (p->file != NULL && src != NULL && src->line > 0)
+		snprintf(where, sizeof(where), "%s:%u:%u: ", p->file, src->line, src->col);
+	else if (p->file != NULL)
+		snprintf(where, sizeof(where), "%s: ", p->file);
+	icl_err_set(err, ICL_EINPUT, "%s%s: %s", where, field, reason);
+	/* Names come from the user: keep the message on one line. */
+	for (char *c = err != NULL ? err->msg : NULL; c != NULL && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return ICL_EINPUT;
+}
+
+int topo_plan_fail(const struct topo_plan *p, const struct topo_src *src, const char *field,
+		   struct icl_err *err, const char *fmt, ...)
+{
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	rc = vplan_fail(p, src, field, err, fmt, ap);
 	va_end(ap);
-	if (v->plan->file != NULL && src != NULL && src->line > 0)
-		snprintf(where, sizeof(where), "%s:%u:%u: ", v->plan->file, src->line, src->col);
-	else if (v->plan->file != NULL)
-		snprintf(where, sizeof(where), "%s: ", v->plan->file);
-	icl_err_set(v->err, ICL_EINPUT, "%s%s: %s", where, v->field, reason);
-	/* Names come from the user: keep the message on one line. */
-	for (char *p = v->err != NULL ? v->err->msg : NULL; p != NULL && *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return ICL_EINPUT;
+	return rc;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct vctx *v, const struct topo_src *src, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vplan_fail(v->plan, src, v->field, v->err, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* ---- small helpers ---------------------------------------------------- */

@@ -258,6 +258,13 @@ const struct topo_prefix *topo_plan_addr(const struct topo_plan *plan, const cha
 /* Release everything the plan owns and zero it.  Safe on a zeroed plan. */
 void topo_plan_free(struct topo_plan *plan);
 
+/* For the checks of plan elements kept in other modules (nat64.c,
+ * dns64.c): fill `err` with "FILE:LINE:COL: FIELD: reason" (the position
+ * dropped when the plan did not come from a file, control characters of
+ * user-given names replaced) and return ICL_EINPUT. */
+int topo_plan_fail(const struct topo_plan *p, const struct topo_src *src, const char *field,
+		   struct icl_err *err, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 const char *topo_behaviour_name(enum topo_behaviour b);
 const char *topo_reach_name(enum topo_reach r);
 

@@ -363,6 +363,18 @@ static int finish_threads(struct build *b, int rc, struct icl_err *err)
 	return rc;
 }
 
+/* Whether the plan runs services (TAYGA, unbound, turnserver), whose
+ * configurations and logs go into the private directory. */
+static bool plan_has_services(const struct topo_plan *p)
+{
+	if (nat64_in_plan(p))
+		return true;
+	for (size_t i = 0; i < p->n_nodes; i++)
+		if (p->nodes[i].dns64 != NULL || p->nodes[i].turn != NULL)
+			return true;
+	return false;
+}
+
 /* The private directory: only for a topology that runs services. */
 static int make_dir(struct topo *t, struct icl_err *err)
 {
@@ -391,8 +403,6 @@ static int start_nat64(struct build *b, struct icl_err *err)
 
 	if (!nat64_in_plan(p))
 		return 0;
-	if ((rc = make_dir(b->t, err)) < 0)
-		return rc;
 	sks = calloc(p->n_nodes + 1, sizeof(*sks));
 	if (sks == NULL)
 		return icl_err_set(err, -ENOMEM, "out of memory");
@@ -480,6 +490,8 @@ int topo_up_seeded(const struct topo_plan *plan, uint64_t seed, struct topo **ou
 	rc = build_init(&b, t, err);
 	if (rc == 0)
 		rc = ns_open_current(&t->home_fd, err);
+	if (rc == 0 && plan_has_services(plan))
+		rc = make_dir(t, err);
 	if (rc == 0)
 		rc = build(&b, err);
 	build_free(&b);

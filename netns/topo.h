@@ -52,8 +52,9 @@ const struct topo_plan *topo_plan(const struct topo *t);
 int topo_node_fd(const struct topo *t, const char *name);
 
 /* The topology's private directory (mkdtemp, under /tmp): configuration
- * and logs of the services it runs (TAYGA: tayga-NODE-TUN.conf/.log).
- * NULL when it runs none.  topo_down() removes it with everything in it,
+ * and logs of the services it runs (TAYGA: tayga-NODE-TUN.conf/.log,
+ * unbound-NODE*, turnserver's NODE.conf/.db/.log).  NULL when it runs
+ * none.  topo_down() removes it with everything in it,
  * so copy what should outlive the topology before. */
 const char *topo_dir(const struct topo *t);
 

@@ -6,7 +6,6 @@
 #include "turn.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -29,7 +28,7 @@
 #define TURN_PROBE_MS 20
 
 struct turn_set {
-	char dir[64];        /* private directory; "" until made */
+	char dir[64];        /* the topology's private directory (topo_dir()) */
 	struct svc **svc;    /* per node with a server */
 	size_t n_svc;
 };
@@ -382,21 +381,7 @@ static int start_one(struct turn_set *set, const struct topo *t, const struct to
 	return rc;
 }
 
-/* Remove the directory and what the servers left in it (flat). */
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d != NULL && (e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-}
-
-static struct turn_set *set_new(size_t n, struct icl_err *err)
+static struct turn_set *set_new(const char *dir, size_t n, struct icl_err *err)
 {
 	struct turn_set *s = calloc(1, sizeof(*s));
 
@@ -405,13 +390,7 @@ static struct turn_set *set_new(size_t n, struct icl_err *err)
 		icl_err_set(err, -ENOMEM, "out of memory");
 		return NULL;
 	}
-	snprintf(s->dir, sizeof(s->dir), "/tmp/icelab-turn-XXXXXX");
-	if (mkdtemp(s->dir) == NULL) {
-		icl_err_set(err, -errno, "creating a directory for turnserver: %s", strerror(errno));
-		free(s->svc);
-		free(s);
-		return NULL;
-	}
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
 	return s;
 }
 
@@ -427,7 +406,9 @@ int turn_up(const struct topo *t, struct turn_set **out, struct icl_err *err)
 		wanted += p->nodes[i].turn != NULL;
 	if (wanted == 0)
 		return 0;
-	if ((s = set_new(wanted, err)) == NULL)
+	if (topo_dir(t) == NULL || strlen(topo_dir(t)) >= sizeof(((struct turn_set *)0)->dir))
+		return icl_err_set(err, -EINVAL, "turn: the topology has no usable private directory");
+	if ((s = set_new(topo_dir(t), wanted, err)) == NULL)
 		return err->code;
 	for (size_t i = 0; rc == 0 && i < p->n_nodes; i++)
 		if (p->nodes[i].turn != NULL &&
@@ -447,7 +428,6 @@ void turn_down(struct turn_set *s)
 		return;
 	for (size_t i = 0; i < s->n_svc; i++)
 		svc_stop(s->svc[i], TURN_STOP_GRACE_MS);
-	remove_dir(s->dir);
 	free(s->svc);
 	free(s);
 }

@@ -6,11 +6,12 @@
  * section 9.2) and no TLS, DTLS or CLI.  With two listening addresses of a
  * family, turnserver also answers RFC 5780 NAT behaviour discovery (the
  * alternate port is 3479).  Its configuration, user database and log live
- * in a private directory that turn_down() removes.
+ * in the topology's private directory (topo_dir()), which topo_down()
+ * removes.
  *
  * Readiness is observed: turn_up() returns once every listening address
- * has its UDP socket (and the RFC 5780 alternate ones theirs) in the
- * node, as /proc/PID/net/udp* shows them.
+ * (and the RFC 5780 alternate ones) answers a STUN Binding request sent
+ * from inside the node.
  *
  * Threads: turn_up() and turn_down() from the thread that called topo_up()
  * (the services die with the thread that started them, PR_SET_PDEATHSIG).

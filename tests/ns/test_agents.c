@@ -29,6 +29,21 @@ struct pair_run {
 	char server[PATH_MAX], full[PATH_MAX];
 };
 
+/* Delete a session's capture files and their directory; false if the
+ * directory is not empty afterwards. */
+static bool remove_capture(const char *dir)
+{
+	static const char *const files[] = { "lan-client.pcap", "lan-router.pcap",
+					     "wan-router.pcap", "wan-server.pcap" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	return rmdir(dir) == 0;
+}
+
 /* Run the session: server `sprog` with `scfg`, client icelab-full with
  * `ccfg` (both configure commands are consumed). */
 static void run_with(struct pair_run *pr, const char *yaml, const char *sprog, json_t *scfg,
@@ -36,6 +51,7 @@ static void run_with(struct pair_run *pr, const char *yaml, const char *sprog, j
 {
 	char *full_argv[] = { pr->full, NULL }, *server_argv[] = { pr->server, NULL };
 	struct icl_err err = {0};
+	int rc;
 
 	ns_built_path(sprog, pr->server, sizeof(pr->server));
 	ns_built_path("icelab-full", pr->full, sizeof(pr->full));
@@ -47,7 +63,10 @@ static void run_with(struct pair_run *pr, const char *yaml, const char *sprog, j
 	if (!o->timeout_ms)
 		o->timeout_ms = 10000;
 	o->log = stderr;
-	ck_assert_msg(sess_run(pr->t, o, &pr->r, &err) == 0, "%s", err.msg);
+	rc = sess_run(pr->t, o, &pr->r, &err);
+	if (rc < 0 && o->capture_dir)
+		remove_capture(o->capture_dir); /* before the assertion ends the test */
+	ck_assert_msg(rc == 0, "%s", err.msg);
 	if (getenv("ICELAB_SHOW_TIMELINE")) {
 		size_t i;
 		json_t *e;
@@ -265,8 +284,6 @@ static void capture_into(struct sess_options *o, char *dir)
  * assertion can end the test, so that a failure leaves no files behind. */
 static void read_server_wire(const char *dir, struct wire_count *v4, struct wire_count *v6)
 {
-	static const char *const files[] = { "lan-client.pcap", "lan-router.pcap",
-					     "wan-router.pcap", "wan-server.pcap" };
 	struct icl_err err = {0};
 	char path[PATH_MAX];
 	int n4, n6 = 0;
@@ -277,11 +294,7 @@ static void read_server_wire(const char *dir, struct wire_count *v4, struct wire
 	n4 = capture_scan(path, count_from_server, v4, &err);
 	if (n4 >= 0)
 		n6 = capture_scan(path, count_from_server, v6, &err);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	ck_assert_msg(rmdir(dir) == 0, "capture directory %s not empty", dir);
+	ck_assert_msg(remove_capture(dir), "capture directory %s not empty", dir);
 	ck_assert_msg(n4 >= 0 && n6 >= 0, "%s", err.msg);
 }
 
