@@ -1,7 +1,10 @@
 # icelab build.  `make` builds build/icelab; `make check` runs every test
 # under ASan+UBSan (and compiles everything with clang too); `make run`
 # runs the suite; `make bench` prints benchmark figures.
-CC       ?= gcc
+# make's built-in default for CC is `cc`, which `?=` would keep.
+ifeq ($(origin CC),default)
+CC       := gcc
+endif
 CLANG    ?= clang
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -12,7 +15,7 @@ SAN      ?=
 PKGS     := libnl-3.0 libnl-route-3.0 libnftables libfyaml libuv jansson \
             openssl zlib libpcap libnetfilter_queue
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lresolv
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -74,6 +77,9 @@ $(BUILD)/bench-topo: $(call obj,tests/bench/bench_topo.c tests/bench/bench_util.
 $(BUILD)/bench-agents: $(call obj,tests/bench/bench_agents.c tests/bench/bench_util.c) $(BUILD)/libicelab.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BUILD)/bench-services: $(call obj,tests/bench/bench_services.c tests/bench/bench_util.c) $(BUILD)/libicelab.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 deps:
 	@scripts/install-deps
 
@@ -86,13 +92,13 @@ check: deps
 		$(subst $(BUILD),build/asan,$(BINS)) build/asan/test-unit build/asan/test-ns
 	$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) \
 		$(subst $(BUILD),build/clang,$(BINS)) build/clang/test-unit build/clang/test-ns \
-		build/clang/bench-topo build/clang/bench-agents
+		build/clang/bench-topo build/clang/bench-agents build/clang/bench-services
 	tests/run-tests build/asan
 
 run: deps all
 	$(BUILD)/icelab run -j 2 --report $(BUILD)/report scenarios/
 
-bench: deps all $(BUILD)/bench-topo $(BUILD)/bench-agents
+bench: deps all $(BUILD)/bench-topo $(BUILD)/bench-agents $(BUILD)/bench-services
 	tests/bench/run $(BUILD)
 
 # libFuzzer on the STUN parser, under ASan+UBSan; the corpus lives in the

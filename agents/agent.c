@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cand.h"
+#include "quirk.h"
 
 #define AGENT_VERSION "0.1.0"
 
@@ -31,6 +32,9 @@ static void ice_config_from(const struct agent *ag, struct ice_config *ic)
 	ic->ta_ms = c->ta_ms;
 	ic->rto_ms = c->rto_ms;
 	ic->nominate_after_ms = c->nominate_after_ms;
+	ic->consent_interval_ms = c->consent_interval_ms;
+	ic->consent_timeout_ms = c->consent_timeout_ms;
+	ic->quirks = ag->quirks;
 	snprintf(ic->ufrag, sizeof(ic->ufrag), "%s", c->ufrag);
 	snprintf(ic->pwd, sizeof(ic->pwd), "%s", c->pwd);
 }
@@ -43,10 +47,16 @@ static int check_kind(struct agent *ag, const struct proto_config *c, struct icl
 		return icl_err_set(err, ICL_EINPUT, "lite: icelab-full is a full agent; use icelab-lite");
 	if (ag->kind == AGENT_LITE && c->role_set && c->role == ICE_CONTROLLING)
 		return icl_err_set(err, ICL_EINPUT, "role: an ICE-Lite agent is always controlled");
-	if (c->n_quirks > 0)
-		return icl_err_set(err, ICL_EINPUT, "quirks: \"%s\" is not known to %s", c->quirks[0],
-				   ag->name);
-	return 0;
+	/* RFC 8445 2.5: a lite agent has host candidates only. */
+	if (ag->kind == AGENT_LITE && (c->n_stun_servers > 0 || c->n_turn_servers > 0))
+		return icl_err_set(err, ICL_EINPUT, "%s: icelab-lite gathers host candidates only "
+				   "(ICE-Lite, RFC 8445 2.5); no \"stun\"/\"turn\" capability",
+				   c->n_stun_servers > 0 ? "stun_servers" : "turn_servers");
+	/* A lite agent sends no checks: synthesized pairs would be unused. */
+	if (ag->kind == AGENT_LITE && c->nat64.set)
+		return icl_err_set(err, ICL_EINPUT, "nat64: icelab-lite sends no checks and pairs "
+				   "nothing (ICE-Lite, RFC 8445 2.5); NAT64 is icelab-full's");
+	return quirk_parse(c->quirks, c->n_quirks, ag->kind == AGENT_LITE, &ag->quirks, err);
 }
 
 static void do_configure(struct agent *ag, const struct proto_cmd *cmd)
@@ -89,9 +99,7 @@ static void emit_description(struct agent *ag)
 
 static void do_gather(struct agent *ag, const struct proto_cmd *cmd)
 {
-	const struct cand *cands;
 	struct icl_err err;
-	size_t n;
 
 	if (!ag->configured || ag->gathered) {
 		refuse(ag, cmd, ag->gathered ? "gather: already gathered" : "gather: configure first");
@@ -104,14 +112,51 @@ static void do_gather(struct agent *ag, const struct proto_cmd *cmd)
 		return;
 	}
 	emit_description(ag);
-	n = ice_agent_local_cands(ag->ice, &cands);
-	for (size_t i = 0; i < n; i++) {
-		char s[256];
+	/* Host candidates now; srflx and relay ones, and gathering-done, as
+	 * the servers answer (agent_gather.c). */
+	agent__gather_start(ag);
+}
 
+/* ---- ICE restart (RFC 8445 9) ------------------------------------------ */
+
+/* The description again with the new credentials, and the candidates we
+ * have (the same sockets, so the same candidates), then gathering-done:
+ * the peer needs them all with the new credentials. */
+static void announce_restart(struct agent *ag)
+{
+	const struct cand *cands;
+	size_t n = ice_agent_local_cands(ag->ice, &cands);
+	char s[256];
+
+	emit_description(ag);
+	for (size_t i = 0; i < n; i++)
 		if (cand_format(&cands[i], s, sizeof(s)) > 0)
 			proto_emit(&ag->po, "local-candidate", json_pack("{s:s}", "candidate", s));
-	}
 	proto_emit(&ag->po, "gathering-done", NULL);
+}
+
+/* New local credentials; the peer's new ones come with the next
+ * set-remote-description.  DTLS is untouched: its records keep flowing on
+ * the pair selected before until ICE selects a new one. */
+static int restart_ice(struct agent *ag, struct icl_err *err)
+{
+	int rc = ice_agent_restart(ag->ice, NULL, NULL, agent__now_ms(ag), err);
+
+	if (rc == 0) {
+		ag->have_remote = false;
+		announce_restart(ag);
+	}
+	return rc;
+}
+
+static void do_restart(struct agent *ag, const struct proto_cmd *cmd)
+{
+	struct icl_err err;
+
+	if (!ag->have_remote)
+		refuse(ag, cmd, "restart: set-remote-description first (nothing to restart)");
+	else if (restart_ice(ag, &err) < 0)
+		refuse(ag, cmd, err.msg);
 }
 
 /* RFC 8842 5 / 4145: the peer's setup decides ours unless it is actpass. */
@@ -127,6 +172,11 @@ static int dtls_role(struct agent *ag, enum proto_setup remote, bool *active,
 		return icl_err_set(err, ICL_EINPUT, "setup: both sides %s", proto_setup_name(mine));
 	*active = remote == PROTO_SETUP_ACTPASS ? mine == PROTO_SETUP_ACTIVE
 						: remote == PROTO_SETUP_PASSIVE;
+	/* select-first-check, mediasoup 3.7 (forum thread 2702): DTLS starts
+	 * as the client on the first checked tuple.  The quirk takes that role
+	 * whatever the setup says, so both setups of a scenario show it. */
+	if (ag->quirks & QUIRK_SELECT_FIRST_CHECK)
+		*active = true;
 	return 0;
 }
 
@@ -157,23 +207,33 @@ static void do_set_remote(struct agent *ag, const struct proto_cmd *cmd)
 	struct icl_err err;
 	int rc;
 
-	if (!ag->gathered || ag->have_remote) {
-		refuse(ag, cmd, ag->have_remote ? "set-remote-description: already set (restart is not supported)"
-						: "set-remote-description: gather first");
+	if (!ag->gathered) {
+		refuse(ag, cmd, "set-remote-description: gather first");
 		return;
 	}
-	rc = start_dtls(ag, r, &err);
+	if (ag->have_remote && !ice_agent_remote_changed(ag->ice, r->ufrag, r->pwd)) {
+		refuse(ag, cmd, "set-remote-description: already set (an ICE restart brings new "
+		       "credentials)");
+		return;
+	}
+	/* New credentials: the peer restarted, and so do we (RFC 8445 9). */
+	if (ag->have_remote && restart_ice(ag, &err) < 0) {
+		refuse(ag, cmd, err.msg);
+		return;
+	}
+	rc = ag->dtls ? 0 : start_dtls(ag, r, &err);   /* DTLS outlives restarts */
 	if (rc == 0)
 		rc = ice_agent_set_remote(ag->ice, r->ufrag, r->pwd, r->lite, now, &err);
 	for (size_t i = 0; rc == 0 && i < r->n_cands; i++)
-		rc = ice_agent_add_remote(ag->ice, &r->cands[i], now, &err);
+		if ((rc = ice_agent_add_remote(ag->ice, &r->cands[i], now, &err)) == 0)
+			rc = agent__nat64_remote(ag, &r->cands[i], now, &err);
 	if (rc < 0) {
 		refuse(ag, cmd, err.msg);
 		return;
 	}
 	ag->have_remote = true;
 	if (r->end_of_candidates)
-		ice_agent_end_of_candidates(ag->ice, now);
+		agent__nat64_end_of_candidates(ag, now);
 }
 
 static void do_add_candidate(struct agent *ag, const struct proto_cmd *cmd)
@@ -184,7 +244,8 @@ static void do_add_candidate(struct agent *ag, const struct proto_cmd *cmd)
 		refuse(ag, cmd, "add-remote-candidate: set-remote-description first");
 		return;
 	}
-	if (ice_agent_add_remote(ag->ice, &cmd->u.cand, agent__now_ms(ag), &err) < 0)
+	if (ice_agent_add_remote(ag->ice, &cmd->u.cand, agent__now_ms(ag), &err) < 0 ||
+	    agent__nat64_remote(ag, &cmd->u.cand, agent__now_ms(ag), &err) < 0)
 		refuse(ag, cmd, err.msg);
 }
 
@@ -205,12 +266,12 @@ static void dispatch(struct agent *ag, const struct proto_cmd *cmd)
 		break;
 	case PROTO_END_OF_CANDIDATES:
 		if (ag->have_remote)
-			ice_agent_end_of_candidates(ag->ice, agent__now_ms(ag));
+			agent__nat64_end_of_candidates(ag, agent__now_ms(ag));
 		else
 			refuse(ag, cmd, "end-of-candidates: set-remote-description first");
 		break;
 	case PROTO_RESTART:
-		refuse(ag, cmd, "restart: not supported by this agent yet (no \"restart\" capability)");
+		do_restart(ag, cmd);
 		break;
 	case PROTO_CLOSE:
 		shutdown_agent(ag);
@@ -302,13 +363,15 @@ static void on_sigterm(uv_signal_t *s, int signum)
 
 static void hello(struct agent *ag)
 {
-	json_t *caps = json_pack("[s]", "trickle");
+	json_t *caps = json_pack("[s, s]", "trickle", "restart");
 
 	if (ag->kind == AGENT_LITE) {
 		json_array_append_new(caps, json_string("lite"));
 	} else {
 		json_array_append_new(caps, json_string("full"));
 		json_array_append_new(caps, json_string("aggressive-nomination"));
+		json_array_append_new(caps, json_string("stun"));
+		json_array_append_new(caps, json_string("turn"));
 	}
 	proto_emit(&ag->po, "hello",
 		   json_pack("{s:i, s:s, s:s, s:o}", "protocol", PROTO_VERSION, "agent", ag->name,
@@ -350,6 +413,7 @@ int agent_main(int argc, char **argv, enum agent_kind kind)
 	ag->kind = kind;
 	ag->name = kind == AGENT_LITE ? "icelab-lite" : "icelab-full";
 	ag->t0_ns = uv_hrtime();
+	ag->data_next_ms = UINT64_MAX;
 	ag->po.out = stdout;
 	ag->po.t0_ns = ag->t0_ns;
 	rc = setup_loop(ag);

@@ -14,6 +14,7 @@
 
 #include "cand.h"
 #include "gather.h"
+#include "quirk.h"
 
 uint64_t agent__now_ms(const struct agent *ag)
 {
@@ -38,6 +39,10 @@ static void send_from(struct agent *ag, int idx, const union stun_addr *to,
 	char dst[CAND_ADDR_STRLEN];
 	int rc;
 
+	if (idx >= AGENT_RELAY_SOCK) {
+		agent__relay_send(ag, idx, to, buf, len);
+		return;
+	}
 	if (idx < 0 || (size_t)idx >= ag->n_socks)
 		return;
 	rc = uv_udp_try_send(&ag->socks[idx].h, &b, 1, &to->sa);
@@ -51,9 +56,46 @@ static void send_from(struct agent *ag, int idx, const union stun_addr *to,
 
 /* ---- DTLS ---------------------------------------------------------- */
 
-static void flush_pending(struct agent *ag)
+/* dtls-reply-wrong-family, sipwise/rtpengine #451: the ClientHello came
+ * to rtpengine's IPv6 address and the answer left its IPv4 interface for
+ * the client's IPv4 candidate.  A datagram cannot cross families on one
+ * socket, so the faithful copy is that: DTLS leaves from our socket of the
+ * other family, towards the peer's address of that family whose check we
+ * answered (the best such tuple the ICE core kept), not on the selected
+ * pair.  With no tuple of the other family it stays on the selected pair. */
+static const struct ice_pair_info *wrong_family(struct agent *ag,
+						const struct ice_pair_info *sel,
+						struct ice_pair_info *out)
+{
+	struct ice_pair_view v[ICE_MAX_CANDS];
+	size_t n = ice_agent_pairs(ag->ice, v, ICE_MAX_CANDS);
+
+	for (size_t i = 0; i < n && i < ICE_MAX_CANDS; i++)
+		if (v[i].info.local.sa.sa_family != sel->local.sa.sa_family) {
+			*out = v[i].info;
+			return out;
+		}
+	return sel;
+}
+
+/* Where DTLS goes: the selected pair.  Before selection a full agent may
+ * use the pair it is nominating (RFC 8445 12.1.1); a lite agent has none
+ * and must wait (NULL). */
+static const struct ice_pair_info *dtls_path(struct agent *ag, struct ice_pair_info *tmp)
 {
 	const struct ice_pair_info *p = ice_agent_selected(ag->ice);
+
+	if (!p)
+		p = ice_agent_nominating(ag->ice);
+	if (p && (ag->quirks & QUIRK_DTLS_REPLY_WRONG_FAMILY))
+		p = wrong_family(ag, p, tmp);
+	return p;
+}
+
+static void flush_pending(struct agent *ag)
+{
+	struct ice_pair_info tmp;
+	const struct ice_pair_info *p = ice_agent_selected(ag->ice) ? dtls_path(ag, &tmp) : NULL;
 
 	for (size_t i = 0; p && i < ag->n_pending; i++)
 		send_from(ag, p->sock, &p->remote, ag->pending[i].buf, ag->pending[i].len);
@@ -63,14 +105,12 @@ static void flush_pending(struct agent *ag)
 static void dtls_send_cb(void *user, const uint8_t *buf, size_t len)
 {
 	struct agent *ag = user;
-	const struct ice_pair_info *p = ice_agent_selected(ag->ice);
+	struct ice_pair_info tmp;
+	const struct ice_pair_info *p = dtls_path(ag, &tmp);
 
-	/* Before selection, a full agent may use the pair it is nominating
-	 * (RFC 8445 12.1.1); a lite agent has none and must wait. */
-	if (!p)
-		p = ice_agent_nominating(ag->ice);
 	if (p) {
 		send_from(ag, p->sock, &p->remote, buf, len);
+		ice_agent_data_sent(ag->ice, agent__now_ms(ag));
 		return;
 	}
 	if (ag->n_pending < AGENT_MAX_PENDING && len <= sizeof(ag->pending[0].buf)) {
@@ -100,8 +140,10 @@ static void dtls_state_cb(void *user, enum dtls_state st, const char *reason)
 	if (st == DTLS_CONNECTED)
 		json_object_set_new(o, "remote_fingerprint_verified", json_true());
 	proto_emit(&ag->po, "dtls-state", o);
-	if (st == DTLS_CONNECTED)
+	if (st == DTLS_CONNECTED) {
 		send_probe(ag);
+		agent__data_start(ag);
+	}
 }
 
 static bool starts_with(const uint8_t *buf, size_t len, const char *prefix)
@@ -128,7 +170,7 @@ static void dtls_data_cb(void *user, const uint8_t *buf, size_t len)
 		proto_emit(&ag->po, "data-echoed",
 			   json_pack("{s:I, s:f}", "bytes", (json_int_t)len,
 				     "rtt_ms", (uv_hrtime() - ag->probe_sent_ns) / 1e6));
-	} else {
+	} else if (!agent__data_is_stream(buf, len)) {
 		agent__log(ag, "unexpected application data (%zu bytes)", len);
 	}
 }
@@ -152,8 +194,13 @@ static void ice_send_cb(void *user, int sock, const union stun_addr *to,
 static void ice_state_cb(void *user, enum ice_state st)
 {
 	struct agent *ag = user;
+	const char *why = ice_agent_state_reason(ag->ice);
+	json_t *o = json_pack("{s:s}", "state", ice_state_name(st));
 
-	proto_emit(&ag->po, "ice-state", json_pack("{s:s}", "state", ice_state_name(st)));
+	/* Say why for a consent loss (docs/agent-protocol.md). */
+	if (why)
+		json_object_set_new(o, "reason", json_string(why));
+	proto_emit(&ag->po, "ice-state", o);
 }
 
 static const char *family_name(const union stun_addr *a)
@@ -231,6 +278,15 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init(s->ag->rxbuf, sizeof(s->ag->rxbuf));
 }
 
+/* ICE hears of it first: only a quirk makes it move the selected pair
+ * (select-first-check), before DTLS answers on it. */
+static void recv_dtls(struct agent *ag, int sock, const union stun_addr *from,
+		      const uint8_t *buf, size_t len)
+{
+	ice_agent_data_received(ag->ice, agent__now_ms(ag), sock, from);
+	dtls_conn_recv(ag->dtls, buf, len);
+}
+
 static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		    const struct sockaddr *from, unsigned flags)
 {
@@ -244,13 +300,21 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		return;
 	memset(&src, 0, sizeof(src));
 	memcpy(&src, from, from->sa_family == AF_INET6 ? sizeof(src.in6) : sizeof(src.in));
-	if (ice_agent_recv(ag->ice, agent__now_ms(ag), s->idx, &src, p, (size_t)nread))
-		;
-	else if (ag->dtls && dtls_is_dtls(p, (size_t)nread))
-		dtls_conn_recv(ag->dtls, p, (size_t)nread);
-	else
-		agent__log(ag, "dropped a %zd-byte datagram that is neither STUN nor DTLS", nread);
+	/* Our STUN and TURN servers' answers first (agent_gather.c). */
+	if (!agent__gather_recv(ag, s->idx, &src, p, (size_t)nread))
+		agent__deliver(ag, s->idx, &src, p, (size_t)nread);
 	agent__rearm(ag);
+}
+
+void agent__deliver(struct agent *ag, int sock, const union stun_addr *from,
+		    const uint8_t *p, size_t len)
+{
+	if (ice_agent_recv(ag->ice, agent__now_ms(ag), sock, from, p, len))
+		;
+	else if (ag->dtls && dtls_is_dtls(p, len))
+		recv_dtls(ag, sock, from, p, len);
+	else
+		agent__log(ag, "dropped a %zu-byte datagram that is neither STUN nor DTLS", len);
 }
 
 static int open_one(struct agent *ag, const union stun_addr *a, struct icl_err *err)
@@ -299,6 +363,7 @@ int agent__open_sockets(struct agent *ag, struct icl_err *err)
 
 void agent__close_sockets(struct agent *ag)
 {
+	agent__gather_close(ag);   /* deallocates while the sockets still send */
 	for (size_t i = 0; i < ag->n_socks; i++)
 		uv_close((uv_handle_t *)&ag->socks[i].h, NULL);
 	ag->n_socks = 0;
@@ -310,8 +375,10 @@ static void timer_cb(uv_timer_t *t)
 
 	if (ag->ice)
 		ice_agent_tick(ag->ice, agent__now_ms(ag));
+	agent__gather_tick(ag, agent__now_ms(ag));
 	if (ag->dtls && ag->dtls_started)
 		dtls_conn_tick(ag->dtls);
+	agent__data_tick(ag);
 	agent__rearm(ag);
 }
 
@@ -339,6 +406,10 @@ void agent__rearm(struct agent *ag)
 	start_early_dtls(ag);
 	if (ag->ice)
 		due = ice_agent_deadline(ag->ice);
+	if (agent__gather_deadline(ag) < due)
+		due = agent__gather_deadline(ag);
+	if (agent__data_deadline(ag) < due)
+		due = agent__data_deadline(ag);
 	if (ag->dtls && ag->dtls_started && (d = dtls_conn_timeout_ms(ag->dtls)) >= 0 &&
 	    now + (uint64_t)d < due)
 		due = now + (uint64_t)d;

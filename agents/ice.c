@@ -27,6 +27,8 @@ const char *ice_state_name(enum ice_state st)
 		return "completed";
 	case ICE_FAILED:
 		return "failed";
+	case ICE_DISCONNECTED:
+		return "disconnected";
 	}
 	return "?";
 }
@@ -95,15 +97,21 @@ static void stop_everything(struct ice_agent *ag)
 }
 
 /* The one door every state change goes through. */
-static void set_state(struct ice_agent *ag, enum ice_state st)
+void ice__set_state(struct ice_agent *ag, enum ice_state st, const char *why)
 {
 	if (st == ag->state)
 		return;
 	ag->state = st;
+	snprintf(ag->state_reason, sizeof(ag->state_reason), "%s", why ? why : "");
 	if (st == ICE_FAILED)
 		stop_everything(ag);
 	if (ag->cb.state)
 		ag->cb.state(ag->cb.user, st);
+}
+
+static void set_state(struct ice_agent *ag, enum ice_state st)
+{
+	ice__set_state(ag, st, NULL);
 }
 
 static bool any_valid(const struct ice_agent *ag)
@@ -128,7 +136,8 @@ static bool check_list_failed(const struct ice_agent *ag)
 
 void ice__update(struct ice_agent *ag, uint64_t now_ms)
 {
-	if (ag->state == ICE_FAILED)
+	/* Without consent only a restart (ice__consent_selected) goes on. */
+	if (ag->state == ICE_FAILED || ice__consent_lost(ag))
 		return;
 	ice__maybe_nominate(ag, now_ms);
 	if (ag->state == ICE_NEW && (ag->checks_started || ag->authenticated_seen))
@@ -319,7 +328,8 @@ static void pair_local_with_remotes(struct ice_agent *ag, int l)
 static void pair_remote_with_locals(struct ice_agent *ag, int r)
 {
 	for (size_t l = 0; l < ag->n_host; l++)
-		if (cand_pairable(&ag->lm[l].base, &ag->rc[r].addr) &&
+		if (ag->lc[l].type != CAND_SRFLX &&   /* 6.1.2.4: its base pairs for it */
+		    cand_pairable(&ag->lm[l].base, &ag->rc[r].addr) &&
 		    ice__pair_find(ag, (int)l, r) < 0)
 			ice__pair_add(ag, (int)l, r, true);
 }
@@ -424,12 +434,22 @@ void ice__consider_selection(struct ice_agent *ag)
 		if (p->valid && p->nominated && (best < 0 || p->prio > ag->pairs[best].prio))
 			best = (int)i;
 	}
-	if (best < 0 || best == ag->selected)
+	if (best >= 0)
+		ice__select_pair(ag, best);
+}
+
+/* The one door a selection goes through: the best nominated pair above,
+ * or a quirk's choice (ice_quirk.c). */
+void ice__select_pair(struct ice_agent *ag, int pi)
+{
+	if (pi == ag->selected)
 		return;
-	ag->selected = best;
-	ice__fill_info(ag, &ag->pairs[best], &ag->sel_info);
+	ag->selected = pi;
+	ice__fill_info(ag, &ag->pairs[pi], &ag->sel_info);
 	if (!ag->cfg.lite)
 		prune_after_selection(ag);
+	ag->keep_sel = false;
+	ice__consent_selected(ag);
 	if (ag->cb.selected)
 		ag->cb.selected(ag->cb.user, &ag->sel_info);
 }
@@ -516,6 +536,7 @@ struct ice_agent *ice_agent_new(const struct ice_config *cfg, const struct ice_c
 	ag->cfg.rm = cfg->rm ? cfg->rm : STUN_RM_DEFAULT;
 	ag->cfg.nominate_after_ms = cfg->nominate_after_ms ? cfg->nominate_after_ms
 							   : ICE_NOMINATE_AFTER_MS;
+	ag->consent.last_data_ms = UINT64_MAX;
 	ag->role = cfg->lite ? ICE_CONTROLLED : cfg->role;
 	ag->aggressive = !cfg->lite && cfg->nomination == ICE_NOMINATE_AGGRESSIVE;
 	ag->tiebreaker = cfg->tiebreaker;
@@ -563,6 +584,88 @@ int ice_agent_add_host(struct ice_agent *ag, int sock, const union stun_addr *ad
 	return 0;
 }
 
+/* Make room for a gathered candidate at lc[n_host]: the learned
+ * (peer-reflexive) ones after it move up one, and the pairs follow. */
+static int gathered_slot(struct ice_agent *ag, struct icl_err *err)
+{
+	size_t i = ag->n_host;
+
+	if (i >= ICE_MAX_CANDS || ag->n_local >= ICE__MAX_LOCAL)
+		return icl_err_set(err, -ENOSPC, "candidate: more than %d gathered", ICE_MAX_CANDS);
+	memmove(&ag->lc[i + 1], &ag->lc[i], (ag->n_local - i) * sizeof(ag->lc[0]));
+	memmove(&ag->lm[i + 1], &ag->lm[i], (ag->n_local - i) * sizeof(ag->lm[0]));
+	for (size_t k = 0; k < ag->n_pairs; k++)
+		if (ag->pairs[k].l >= (int)i)
+			ag->pairs[k].l++;
+	ag->n_host++;
+	ag->n_local++;
+	return (int)i;
+}
+
+int ice_agent_add_srflx(struct ice_agent *ag, int sock, const union stun_addr *addr,
+			const union stun_addr *server, struct icl_err *err)
+{
+	int b = ice__local_by_sock(ag, sock), i;
+	struct cand *c;
+
+	if (b < 0 || ag->lc[b].type != CAND_HOST)
+		return icl_err_set(err, ICL_EINPUT, "srflx candidate: socket %d is no host base", sock);
+	/* The family may differ from the base's: behind a NAT64 an IPv6 base
+	 * maps to IPv4 (spec item 12, "accept a mapped address of the other
+	 * address family"; RFC 8445 5.1.1.2). */
+	if (addr->sa.sa_family != AF_INET && addr->sa.sa_family != AF_INET6)
+		return icl_err_set(err, ICL_EINPUT, "srflx candidate: not an IPv4 or IPv6 address");
+	/* 5.1.3: same address and base as a candidate we have (the host
+	 * itself when there is no NAT, or another server's answer). */
+	for (size_t l = 0; l < ag->n_host; l++)
+		if (stun_addr_equal(&ag->lc[l].addr, addr) &&
+		    stun_addr_equal(&ag->lm[l].base, &ag->lm[b].base))
+			return 0;
+	if ((i = gathered_slot(ag, err)) < 0)
+		return i;
+	c = &ag->lc[i];
+	memset(c, 0, sizeof(*c));
+	c->type = CAND_SRFLX;
+	c->component = 1;
+	c->priority = cand_priority(CAND_SRFLX, ag->lm[b].local_pref, 1);
+	c->addr = *addr;
+	c->related = ag->lm[b].base;
+	cand_foundation(CAND_SRFLX, &ag->lm[b].base, server, c->foundation);
+	ag->lm[i] = ag->lm[b];
+	return 1;
+}
+
+int ice_agent_add_relay(struct ice_agent *ag, int sock, const union stun_addr *relayed,
+			const union stun_addr *mapped, const union stun_addr *server,
+			uint16_t local_pref, struct icl_err *err)
+{
+	struct cand *c;
+	int i;
+
+	if (relayed->sa.sa_family != AF_INET && relayed->sa.sa_family != AF_INET6)
+		return icl_err_set(err, ICL_EINPUT, "relay candidate: not an IPv4 or IPv6 address");
+	if (ice__local_by_sock(ag, sock) >= 0 || ice__local_by_addr(ag, relayed) >= 0)
+		return icl_err_set(err, ICL_EINPUT, "relay candidate: socket or address added twice");
+	if ((i = gathered_slot(ag, err)) < 0)
+		return i;
+	c = &ag->lc[i];
+	memset(c, 0, sizeof(*c));
+	c->type = CAND_RELAY;
+	c->component = 1;
+	c->priority = cand_priority(CAND_RELAY, local_pref, 1);
+	c->addr = *relayed;
+	if (mapped)
+		c->related = *mapped;
+	cand_foundation(CAND_RELAY, relayed, server, c->foundation);
+	/* A relayed candidate is its own base (5.1.1.2). */
+	ag->lm[i].sock = sock;
+	ag->lm[i].base = *relayed;
+	ag->lm[i].local_pref = local_pref;
+	if (!ag->cfg.lite)
+		pair_local_with_remotes(ag, i);
+	return 1;
+}
+
 size_t ice_agent_local_cands(const struct ice_agent *ag, const struct cand **out)
 {
 	*out = ag->lc;
@@ -591,7 +694,12 @@ enum ice_state ice_agent_state(const struct ice_agent *ag)
 
 const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag)
 {
-	return ag->selected >= 0 ? &ag->sel_info : NULL;
+	return (ag->selected >= 0 || ag->keep_sel) && !ag->consent.lost ? &ag->sel_info : NULL;
+}
+
+const char *ice_agent_state_reason(const struct ice_agent *ag)
+{
+	return ag->state_reason[0] ? ag->state_reason : NULL;
 }
 
 const struct ice_pair_info *ice_agent_nominating(const struct ice_agent *ag)
@@ -604,9 +712,14 @@ const struct ice_pair_info *ice_agent_nominating(const struct ice_agent *ag)
 int ice_agent_set_remote(struct ice_agent *ag, const char *ufrag, const char *pwd,
 			 bool remote_lite, uint64_t now_ms, struct icl_err *err)
 {
+	ag->now_ms = now_ms;
 	if (ufrag == NULL || pwd == NULL || !ufrag[0] || !pwd[0] || strlen(ufrag) > 256 ||
 	    strlen(pwd) > 256)
 		return icl_err_set(err, ICL_EINPUT, "remote ufrag/pwd: 1 to 256 characters each");
+	if (ice_agent_remote_changed(ag, ufrag, pwd))
+		return icl_err_set(err, ICL_EINPUT,
+				   "remote ufrag/pwd changed: the peer restarted; restart this agent "
+				   "first (RFC 8445 9)");
 	snprintf(ag->rufrag, sizeof(ag->rufrag), "%s", ufrag);
 	snprintf(ag->rpwd, sizeof(ag->rpwd), "%s", pwd);
 	ag->have_remote = true;
@@ -616,10 +729,7 @@ int ice_agent_set_remote(struct ice_agent *ag, const char *ufrag, const char *pw
 	if (remote_lite && !ag->cfg.lite) {
 		/* 6.1.1: facing a lite peer, a full agent controls. */
 		ice__set_role(ag, ICE_CONTROLLING);
-		if (ag->aggressive)
-			ice__note(ag, ICE_NOTE_NOMINATING, 0, -1, NULL, NULL, false,
-				  "peer is lite: regular nomination instead of aggressive");
-		ag->aggressive = false;
+		ice__nomination_vs_lite(ag);
 	}
 	ice__update(ag, now_ms);
 	return 0;
@@ -641,6 +751,7 @@ int ice_agent_add_remote(struct ice_agent *ag, const struct cand *c, uint64_t no
 {
 	int r;
 
+	ag->now_ms = now_ms;
 	if (c->component != 1)
 		return 0;   /* one component: the others are not ours to pair */
 	if (c->addr.sa.sa_family != AF_INET && c->addr.sa.sa_family != AF_INET6)
@@ -664,6 +775,7 @@ int ice_agent_add_remote(struct ice_agent *ag, const struct cand *c, uint64_t no
 
 void ice_agent_end_of_candidates(struct ice_agent *ag, uint64_t now_ms)
 {
+	ag->now_ms = now_ms;
 	ag->eoc = true;
 	ice__update(ag, now_ms);
 }
@@ -678,12 +790,14 @@ bool ice_agent_recv(struct ice_agent *ag, uint64_t now_ms, int sock,
 
 	if (!stun_is_stun(buf, len))
 		return false;
+	ag->now_ms = now_ms;
 	/* Malformed or not a Binding: ours to drop (RFC 7983 says STUN). */
 	if (stun_decode(buf, len, &msg, &err) < 0 || msg.method != STUN_BINDING)
 		return true;
 	if (msg.cls == STUN_REQUEST)
 		ice__handle_request(ag, sock, from, &msg);
-	else if ((msg.cls == STUN_SUCCESS || msg.cls == STUN_ERROR) && !ag->cfg.lite)
+	else if ((msg.cls == STUN_SUCCESS || msg.cls == STUN_ERROR) && !ag->cfg.lite &&
+		 !ice__consent_response(ag, now_ms, sock, from, &msg))
 		ice__handle_response(ag, now_ms, sock, from, &msg);
 	ice__update(ag, now_ms);
 	return true;
@@ -691,6 +805,8 @@ bool ice_agent_recv(struct ice_agent *ag, uint64_t now_ms, int sock,
 
 void ice_agent_tick(struct ice_agent *ag, uint64_t now_ms)
 {
+	ag->now_ms = now_ms;
+	ice__consent_tick(ag, now_ms);
 	ice__check_timers(ag, now_ms);
 	ice__update(ag, now_ms);
 	ice__check_pace(ag, now_ms);
@@ -699,7 +815,80 @@ void ice_agent_tick(struct ice_agent *ag, uint64_t now_ms)
 
 uint64_t ice_agent_deadline(const struct ice_agent *ag)
 {
-	return ice__check_deadline(ag);
+	uint64_t d = ice__check_deadline(ag), c = ice__consent_deadline(ag);
+
+	return c < d ? c : d;
+}
+
+void ice_agent_data_sent(struct ice_agent *ag, uint64_t now_ms)
+{
+	ag->consent.last_data_ms = now_ms;
+}
+
+/* ---- Restart (RFC 8445 9) -------------------------------------------- */
+
+bool ice_agent_remote_changed(const struct ice_agent *ag, const char *ufrag, const char *pwd)
+{
+	return ag->have_remote && (strcmp(ag->rufrag, ufrag) != 0 || strcmp(ag->rpwd, pwd) != 0);
+}
+
+static int new_credentials(struct ice_agent *ag, const char *ufrag, const char *pwd,
+			   struct icl_err *err)
+{
+	struct ice__old_creds old = { .valid = true };
+	int rc;
+
+	snprintf(old.ufrag, sizeof(old.ufrag), "%s", ag->cfg.ufrag);
+	snprintf(old.pwd, sizeof(old.pwd), "%s", ag->cfg.pwd);
+	snprintf(ag->cfg.ufrag, sizeof(ag->cfg.ufrag), "%s", ufrag ? ufrag : "");
+	snprintf(ag->cfg.pwd, sizeof(ag->cfg.pwd), "%s", pwd ? pwd : "");
+	rc = init_credentials(ag, err);
+	if (rc == 0 && (strcmp(ag->cfg.ufrag, old.ufrag) == 0 || strcmp(ag->cfg.pwd, old.pwd) == 0))
+		rc = icl_err_set(err, ICL_EINPUT, "restart: needs a new ufrag and a new pwd "
+				 "(RFC 8445 9)");
+	if (rc < 0) {
+		snprintf(ag->cfg.ufrag, sizeof(ag->cfg.ufrag), "%s", old.ufrag);
+		snprintf(ag->cfg.pwd, sizeof(ag->cfg.pwd), "%s", old.pwd);
+		return rc;
+	}
+	ag->old_creds = old;
+	return 0;
+}
+
+/* A new check list: no pairs, no remote candidates, no learned local
+ * ones; the selected pair stays for data (keep_sel). */
+static void reset_checks(struct ice_agent *ag)
+{
+	ag->keep_sel = ag->selected >= 0 || ag->keep_sel;
+	ag->selected = -1;
+	ag->n_pairs = 0;
+	ag->q_head = ag->q_len = 0;
+	ag->n_local = ag->n_host;
+	ag->n_remote = ag->n_signalled = 0;
+	ag->have_remote = ag->eoc = false;
+	ag->checks_started = ag->nomination_started = ag->nomination_failed = false;
+	ag->nominating = false;
+	ag->first_valid_ms = UINT64_MAX;
+}
+
+int ice_agent_restart(struct ice_agent *ag, const char *ufrag, const char *pwd,
+		      uint64_t now_ms, struct icl_err *err)
+{
+	int rc;
+
+	ag->now_ms = now_ms;
+	if ((ufrag == NULL) != (pwd == NULL))
+		return icl_err_set(err, ICL_EINPUT, "restart: give both ufrag and pwd, or neither");
+	if ((rc = new_credentials(ag, ufrag, pwd, err)) < 0)
+		return rc;
+	if (ag->cfg.lite) {
+		ag->have_remote = false;   /* the peer's new credentials follow */
+		return 0;
+	}
+	reset_checks(ag);
+	if (ag->state != ICE_NEW)
+		ice__set_state(ag, ICE_CHECKING, "restart");
+	return 0;
 }
 
 /* ---- Diagnostics ----------------------------------------------------- */

@@ -31,6 +31,9 @@
 #define ICE_TA_MIN_MS           5
 #define ICE_RTO_DEFAULT_MS      500   /* 14.3: RTO >= 500 ms */
 #define ICE_NOMINATE_AFTER_MS   1000  /* wait for better pairs after the first valid one */
+#define ICE_CONSENT_INTERVAL_MS 5000  /* RFC 7675 5.1: a check every 5 s, x[0.8, 1.2] */
+#define ICE_CONSENT_MIN_MS      4000  /* RFC 7675 5.1: never under 4 s (default interval only) */
+#define ICE_CONSENT_TIMEOUT_MS  30000 /* RFC 7675 5.1: lost 30 s after the last response */
 #define ICE_UFRAG_LEN           8     /* >= 4 ice-chars, 24 bits of randomness (5.3) */
 #define ICE_PWD_LEN             24    /* >= 22 ice-chars, 128 bits */
 #define ICE_MAX_CANDS           32
@@ -45,6 +48,11 @@ enum ice_state {
 	ICE_CONNECTED,   /* a pair is selected; checks may still run */
 	ICE_COMPLETED,   /* a pair is selected and checks are over */
 	ICE_FAILED,
+	/* Consent lost (RFC 7675): full, no answer on the selected pair for
+	 * consent_timeout_ms or an authenticated 403; lite, no authenticated
+	 * request on the selected 5-tuple for as long.  Nothing is sent on the
+	 * pair any more; a restart (or, lite, a new nomination) recovers. */
+	ICE_DISCONNECTED,
 };
 
 struct ice_config {
@@ -56,6 +64,11 @@ struct ice_config {
 	unsigned rto_ms;                /* 0: ICE_RTO_DEFAULT_MS */
 	unsigned rc, rm;                /* 0: RFC 8489 defaults 7 and 16 */
 	unsigned nominate_after_ms;     /* 0: ICE_NOMINATE_AFTER_MS */
+	/* 0: the RFC 7675 values.  A configured interval is jittered by
+	 * x[0.8, 1.2] like the default but has no 4 s floor (short tests). */
+	unsigned consent_interval_ms;   /* 0: ICE_CONSENT_INTERVAL_MS */
+	unsigned consent_timeout_ms;    /* 0: ICE_CONSENT_TIMEOUT_MS */
+	unsigned quirks;                /* enum quirk bits (quirk.h) the core reproduces; 0: none */
 	char ufrag[257], pwd[257];      /* empty: random */
 };
 
@@ -109,7 +122,25 @@ void ice_agent_free(struct ice_agent *ag);
 int ice_agent_add_host(struct ice_agent *ag, int sock, const union stun_addr *addr,
 		       uint16_t local_pref, struct icl_err *err);
 
-/* The local candidates, valid until the next ice_agent_add_*. */
+/* A server-reflexive candidate `addr` that the STUN server `server`
+ * reported for the host base on `sock` (RFC 8445 5.1.1.2), of either
+ * family (behind a NAT64 an IPv6 base maps to IPv4).  It is
+ * signalled but not paired: its base pairs for it (6.1.2.4).  Returns 1
+ * when added, 0 when redundant (5.1.3: same address and base as a
+ * candidate already there, e.g. the host itself with no NAT on the way). */
+int ice_agent_add_srflx(struct ice_agent *ag, int sock, const union stun_addr *addr,
+			const union stun_addr *server, struct icl_err *err);
+/* A relayed candidate `relayed` (its own base), reached through the
+ * caller's socket id `sock`: a virtual one that the caller maps to its
+ * TURN client, so that the agent stays unaware of TURN.  `mapped` (the
+ * related address, may be NULL) is the server-reflexive address the TURN
+ * server saw.  Paired at once with the remote candidates.  Returns 1. */
+int ice_agent_add_relay(struct ice_agent *ag, int sock, const union stun_addr *relayed,
+			const union stun_addr *mapped, const union stun_addr *server,
+			uint16_t local_pref, struct icl_err *err);
+
+/* The local candidates to signal (host, then srflx and relay in the order
+ * added), valid until the next ice_agent_add_*. */
 size_t ice_agent_local_cands(const struct ice_agent *ag, const struct cand **out);
 const char *ice_agent_ufrag(const struct ice_agent *ag);
 const char *ice_agent_pwd(const struct ice_agent *ag);
@@ -132,11 +163,39 @@ bool ice_agent_recv(struct ice_agent *ag, uint64_t now_ms, int sock,
 		    const union stun_addr *from, const uint8_t *buf, size_t len);
 
 void ice_agent_tick(struct ice_agent *ag, uint64_t now_ms);
+
+/* The caller sent application data on the selected pair.  Only the quirk
+ * no-consent-while-sending looks at it. */
+void ice_agent_data_sent(struct ice_agent *ag, uint64_t now_ms);
+
+/* A datagram that is not STUN (DTLS, media) arrived on `sock` from `from`.
+ * RFC 8445 gives it no say in selection; only the quirk select-first-check
+ * follows it to that tuple, if a check came over it (mediasoup's
+ * ForceSelectedTuple). */
+void ice_agent_data_received(struct ice_agent *ag, uint64_t now_ms, int sock,
+			     const union stun_addr *from);
+
+/* ICE restart (RFC 8445 9): new local credentials (random unless given:
+ * ufrag and pwd both, or both NULL), the check list and the remote
+ * candidates emptied, ready for ice_agent_set_remote with the peer's new
+ * credentials.  Until a new pair is selected the previous one stays
+ * selected for data, and consent keeps being checked on it with the
+ * credentials it was selected with.  The old local credentials are
+ * accepted in requests until one arrives with the new ones.  A full agent
+ * goes back to checking; a lite agent keeps its tuples. */
+int ice_agent_restart(struct ice_agent *ag, const char *ufrag, const char *pwd,
+		      uint64_t now_ms, struct icl_err *err);
+/* Whether the peer's credentials differ from the ones set: its restart. */
+bool ice_agent_remote_changed(const struct ice_agent *ag, const char *ufrag, const char *pwd);
 /* The next time ice_agent_tick has work, or UINT64_MAX. */
 uint64_t ice_agent_deadline(const struct ice_agent *ag);
 
 enum ice_state ice_agent_state(const struct ice_agent *ag);
-/* NULL until a pair is selected. */
+/* Why the agent entered its current state, for ICE_DISCONNECTED ("consent
+ * lost: ..."); NULL otherwise.  Valid until the next call into the agent. */
+const char *ice_agent_state_reason(const struct ice_agent *ag);
+/* NULL until a pair is selected, and while consent is lost (RFC 7675
+ * 5.1: nothing but checks may be sent without it). */
 const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag);
 
 /* Regular nomination (8.1.1): the pair whose USE-CANDIDATE check is out,

@@ -3,6 +3,7 @@
  * controlling agent's regular nomination (8.1.1).
  */
 #include "ice_int.h"
+#include "quirk.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -380,6 +381,24 @@ void ice__handle_response(struct ice_agent *ag, uint64_t now_ms, int sock,
 }
 
 /* ---- Nomination (8.1.1) ---------------------------------------------- */
+
+/* RFC 5245 8.1.1 (kept by RFC 8445 6.1.1): a full agent facing a lite
+ * peer nominates regularly.  The quirk aggressive-vs-lite keeps aggressive
+ * nomination, as stacks did whose every check then nominated at the lite
+ * peer (mediasoup #650 is what the lite side made of it). */
+void ice__nomination_vs_lite(struct ice_agent *ag)
+{
+	if (!ag->aggressive)
+		return;
+	if (ice__quirk(ag, QUIRK_AGGRESSIVE_VS_LITE)) {
+		ice__note(ag, ICE_NOTE_NOMINATING, 0, -1, NULL, NULL, false,
+			  "peer is lite: aggressive nomination kept (quirk aggressive-vs-lite)");
+		return;
+	}
+	ice__note(ag, ICE_NOTE_NOMINATING, 0, -1, NULL, NULL, false,
+		  "peer is lite: regular nomination instead of aggressive");
+	ag->aggressive = false;
+}
 
 static bool nomination_due(const struct ice_agent *ag)
 {

@@ -3,6 +3,9 @@
  * ice.c       the agent: candidates, the check list, states, selection
  * ice_check.c our checks: pacing, requests, responses, nomination
  * ice_req.c   the peer's checks: validation, answers, triggered checks
+ * ice_consent.c consent freshness (RFC 7675) and the local credentials
+ *             of an ICE restart (RFC 8445 9)
+ * ice_quirk.c the known bugs of quirk.h that are decisions of the core
  */
 #ifndef AGENTS_ICE_INT_H
 #define AGENTS_ICE_INT_H
@@ -10,8 +13,9 @@
 #include "ice.h"
 #include "stun_tx.h"
 
-/* Local candidates: the hosts (signalled) and the peer-reflexive ones
- * learned from XOR-MAPPED-ADDRESS; remote: signalled and learned. */
+/* Local candidates: the gathered ones (host, srflx, relay: signalled) and
+ * the peer-reflexive ones learned from XOR-MAPPED-ADDRESS; remote:
+ * signalled and learned. */
 #define ICE__MAX_LOCAL   (2 * ICE_MAX_CANDS)
 #define ICE__MAX_REMOTE  (2 * ICE_MAX_CANDS)
 #define ICE__MSG_MAX     1024   /* a Binding message with a 513-byte USERNAME fits */
@@ -48,6 +52,38 @@ struct ice__pair {
 	int valid_idx;             /* the valid pair this pair's check produced, or -1 */
 	int gen_idx;               /* valid pair: the pair whose check produced it */
 	struct ice__tx cur, old;   /* the live transaction, a cancelled one */
+	uint64_t consent_ms;       /* lite: last authenticated request on this 5-tuple */
+};
+
+#define ICE__CONSENT_TXS 4         /* consent requests whose answers still count */
+
+/* A full agent's consent freshness (RFC 7675) on its selected pair.  The
+ * pair and the credentials are copied when it is selected, so that consent
+ * goes on across a restart until a new pair is selected. */
+struct ice__consent {
+	bool on;                   /* a pair is selected and consent is checked */
+	bool lost;                 /* given up: ice_agent_selected() is NULL */
+	bool stopped;              /* quirk stop-consent-after-timeout fired */
+	int sock;
+	union stun_addr remote;
+	uint32_t prio;             /* PRIORITY of the requests */
+	char user[2 * 257 + 1], key[257];
+	uint64_t next_ms;          /* next request */
+	uint64_t last_ok_ms;       /* last valid response; selection counts as one */
+	uint64_t last_data_ms;     /* quirk no-consent-while-sending; UINT64_MAX: never */
+	struct {
+		uint8_t txid[STUN_TXID_SIZE];
+		uint64_t sent_ms;
+		bool answered, used;
+	} tx[ICE__CONSENT_TXS];
+	unsigned n_tx;             /* requests sent; the ring slot is n_tx % N */
+};
+
+/* Local credentials: the live ones are cfg.ufrag/cfg.pwd; after a restart
+ * the old ones keep working until a request with the new ones arrives. */
+struct ice__old_creds {
+	bool valid;
+	char ufrag[257], pwd[257];
 };
 
 struct ice_agent {
@@ -60,7 +96,7 @@ struct ice_agent {
 
 	struct cand lc[ICE__MAX_LOCAL];
 	struct ice__local lm[ICE__MAX_LOCAL];
-	size_t n_host, n_local;    /* hosts are lc[0 .. n_host) */
+	size_t n_host, n_local;    /* gathered (host, srflx, relay) are lc[0 .. n_host) */
 	struct cand rc[ICE__MAX_REMOTE];
 	size_t n_remote, n_signalled;
 
@@ -82,6 +118,12 @@ struct ice_agent {
 	struct ice_pair_info sel_info;
 	bool nominating;           /* regular nomination's USE-CANDIDATE is out ... */
 	struct ice_pair_info nom_info;   /* ... on this pair */
+
+	uint64_t now_ms;           /* the time given to the ice_agent_* call running */
+	struct ice__consent consent;
+	struct ice__old_creds old_creds;
+	bool keep_sel;             /* restart: sel_info stays selected until a new pair is */
+	char state_reason[160];    /* ice_agent_state_reason(); "" for none */
 };
 
 /* ice.c */
@@ -121,5 +163,47 @@ void ice__handle_response(struct ice_agent *ag, uint64_t now_ms, int sock,
 /* ice_req.c */
 void ice__handle_request(struct ice_agent *ag, int sock,
 			 const union stun_addr *from, const struct stun_msg *msg);
+
+/* ice.c: every state change, with why (NULL: no reason). */
+void ice__set_state(struct ice_agent *ag, enum ice_state st, const char *why);
+
+/* ice_consent.c */
+void ice__consent_selected(struct ice_agent *ag);     /* a pair was (re)selected */
+void ice__consent_tick(struct ice_agent *ag, uint64_t now_ms);
+uint64_t ice__consent_deadline(const struct ice_agent *ag);
+bool ice__consent_lost(const struct ice_agent *ag);   /* full: given up on the pair */
+/* A response to one of our consent requests (then true: handled). */
+bool ice__consent_response(struct ice_agent *ag, uint64_t now_ms, int sock,
+			   const union stun_addr *from, const struct stun_msg *msg);
+/* An authenticated request on (base l, from) was answered: its tuple has
+ * consent (lite, spec item 13). */
+void ice__consent_request(struct ice_agent *ag, int l, const union stun_addr *from);
+/* Quirk ignore-consent-checks: true when this request goes unanswered. */
+bool ice__consent_ignored(const struct ice_agent *ag, const struct stun_msg *msg);
+/* The local credentials a request is checked against: the live ones, or
+ * the ones before a restart while they are still accepted.  A request that
+ * proves the live ones retires the old ones. */
+void ice__local_creds(struct ice_agent *ag, const struct stun_msg *msg, const char **ufrag,
+		      const char **pwd);
+
+/* ice.c: select pair `pi` (callback, pruning); nothing if it already is. */
+void ice__select_pair(struct ice_agent *ag, int pi);
+/* ice_check.c: facing a lite peer, aggressive nomination becomes regular
+ * (RFC 5245 8.1.1), unless the aggressive-vs-lite quirk keeps it. */
+void ice__nomination_vs_lite(struct ice_agent *ag);
+
+/* ice_quirk.c: each hook does nothing unless cfg.quirks has its bit. */
+bool ice__quirk(const struct ice_agent *ag, unsigned bits);   /* any of enum quirk `bits` */
+/* Lite, before answering an authenticated request that arrived on base
+ * *l (socket *sock) from `from`: tuple-by-remote-only takes it for the
+ * tuple already known for `from`, whose base then answers. */
+void ice__quirk_tuple(struct ice_agent *ag, int *l, int *sock, const union stun_addr *from);
+/* Lite, after answering it with success: the tuple is kept (the quirks
+ * that need tuples) and select-first-check selects the first one. */
+void ice__quirk_checked(struct ice_agent *ag, int l, const union stun_addr *from,
+			uint32_t prio);
+/* Lite, pair `pi` was just nominated: true when a quirk selected it
+ * (last-nomination-wins), false when the regular rule decides. */
+bool ice__quirk_nominated(struct ice_agent *ag, int pi);
 
 #endif

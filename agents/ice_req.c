@@ -15,6 +15,7 @@ struct req {
 	const union stun_addr *from;
 	const struct stun_msg *msg;
 	bool authenticated;
+	const char *ufrag, *pwd;       /* our credentials it is checked against (restart) */
 };
 
 static const char *reason_phrase(int code)
@@ -51,7 +52,7 @@ static void answer(struct req *q, int code, const char *why)
 	if (code == 420)
 		stun_put_unknown(&w, q->msg->unknown_required, q->msg->n_unknown_required);
 	if (q->authenticated)
-		stun_put_integrity(&w, (const uint8_t *)ag->cfg.pwd, strlen(ag->cfg.pwd));
+		stun_put_integrity(&w, (const uint8_t *)q->pwd, strlen(q->pwd));
 	stun_put_fingerprint(&w);
 	len = stun_writer_end(&w);
 	if (len > 0)
@@ -61,11 +62,11 @@ static void answer(struct req *q, int code, const char *why)
 }
 
 /* USERNAME is LFRAG:RFRAG and LFRAG must be ours (7.3). */
-static bool username_ours(const struct ice_agent *ag, struct stun_str u)
+static bool username_ours(const char *ufrag, struct stun_str u)
 {
-	size_t n = strlen(ag->cfg.ufrag);
+	size_t n = strlen(ufrag);
 
-	return u.len > n + 1 && memcmp(u.ptr, ag->cfg.ufrag, n) == 0 && u.ptr[n] == ':';
+	return u.len > n + 1 && memcmp(u.ptr, ufrag, n) == 0 && u.ptr[n] == ':';
 }
 
 static int reject(const char **why, const char *text, int code)
@@ -78,7 +79,6 @@ static int reject(const char **why, const char *text, int code)
 static int validate(struct req *q, const char **why)
 {
 	const struct stun_msg *m = q->msg;
-	const struct ice_agent *ag = q->ag;
 	struct icl_err err;
 
 	if (!(m->has & STUN_HAS_FINGERPRINT))
@@ -87,9 +87,9 @@ static int validate(struct req *q, const char **why)
 		return reject(why, "no USERNAME", 400);
 	if (!(m->has & STUN_HAS_INTEGRITY))
 		return reject(why, "no MESSAGE-INTEGRITY", 400);
-	if (!username_ours(ag, m->username))
+	if (!username_ours(q->ufrag, m->username))
 		return reject(why, "USERNAME does not start with our ufrag", 401);
-	if (stun_check_integrity(m, (const uint8_t *)ag->cfg.pwd, strlen(ag->cfg.pwd), &err) < 0)
+	if (stun_check_integrity(m, (const uint8_t *)q->pwd, strlen(q->pwd), &err) < 0)
 		return reject(why, "MESSAGE-INTEGRITY does not match our password", 401);
 	q->authenticated = true;
 	/* RFC 8489 6.3: unknown attributes are looked at after authentication. */
@@ -147,7 +147,8 @@ static void lite_nominate(struct req *q)
 	p->valid = p->nominated = true;
 	if (pi == ag->selected)
 		ag->sel_info.priority = p->prio;
-	ice__consider_selection(ag);
+	if (!ice__quirk_nominated(ag, pi))
+		ice__consider_selection(ag);
 }
 
 /* 7.3.1.5: a controlled agent nominates the pair now if its own check
@@ -195,12 +196,13 @@ static void full_triggered(struct req *q)
 void ice__handle_request(struct ice_agent *ag, int sock,
 			 const union stun_addr *from, const struct stun_msg *msg)
 {
-	struct req q = { ag, sock, ice__local_by_sock(ag, sock), from, msg, false };
+	struct req q = { ag, sock, ice__local_by_sock(ag, sock), from, msg, false, NULL, NULL };
 	const char *why = NULL;
 	int code;
 
 	if (q.l < 0)
 		return;   /* not one of our bases */
+	ice__local_creds(ag, msg, &q.ufrag, &q.pwd);
 	code = validate(&q, &why);
 	if (code == 0 && role_conflict(ag, msg)) {
 		code = 487;
@@ -208,11 +210,18 @@ void ice__handle_request(struct ice_agent *ag, int sock,
 	}
 	if (q.authenticated)
 		ag->authenticated_seen = true;
+	if (code == 0 && ice__consent_ignored(ag, msg))
+		return;
+	if (code == 0 && ag->cfg.lite)
+		ice__quirk_tuple(ag, &q.l, &q.sock, from);
 	answer(&q, code, why);
 	if (code != 0)
 		return;
-	if (ag->cfg.lite)
+	if (ag->cfg.lite) {
+		ice__quirk_checked(ag, q.l, from, msg->priority);
 		lite_nominate(&q);
-	else
+	} else {
 		full_triggered(&q);
+	}
+	ice__consent_request(ag, q.l, from);
 }

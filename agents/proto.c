@@ -1,6 +1,7 @@
 /* proto.c - decode agent-protocol commands, write events. */
 #include "proto.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,7 @@ static int get_enum(json_t *obj, const char *key, const char *const *names, size
 static int parse_timers(json_t *t, struct proto_config *c, struct icl_err *err)
 {
 	static const char *const keys[] = { "ta_ms", "rto_ms", "nominate_after_ms",
-		"consent_interval_ms", "consent_timeout_ms", NULL };
+		"consent_interval_ms", "consent_timeout_ms", "data_interval_ms", NULL };
 	int rc;
 
 	if (!json_is_object(t))
@@ -125,7 +126,8 @@ static int parse_timers(json_t *t, struct proto_config *c, struct icl_err *err)
 	    (rc = get_uint(t, "rto_ms", &c->rto_ms, err)) < 0 ||
 	    (rc = get_uint(t, "nominate_after_ms", &c->nominate_after_ms, err)) < 0 ||
 	    (rc = get_uint(t, "consent_interval_ms", &c->consent_interval_ms, err)) < 0 ||
-	    (rc = get_uint(t, "consent_timeout_ms", &c->consent_timeout_ms, err)) < 0)
+	    (rc = get_uint(t, "consent_timeout_ms", &c->consent_timeout_ms, err)) < 0 ||
+	    (rc = get_uint(t, "data_interval_ms", &c->data_interval_ms, err)) < 0)
 		return field_prefix(err, "timers");
 	if (c->ta_ms && c->ta_ms < ICE_TA_MIN_MS)
 		return icl_err_set(err, ICL_EINPUT, "timers.ta_ms: below the RFC 8445 minimum of %d",
@@ -186,10 +188,138 @@ static int parse_dtls(json_t *d, struct proto_config *c, struct icl_err *err)
 	return 0;
 }
 
+int proto_parse_endpoint(const char *s, union stun_addr *a, struct icl_err *err)
+{
+	char ip[INET6_ADDRSTRLEN + 2], *end;
+	const char *colon, *start = s;
+	size_t n;
+	long port;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return icl_err_set(err, ICL_EINPUT, "\"%s\": expected [IPv6]:PORT", s);
+		start = s + 1;
+		colon = close + 1;
+		n = (size_t)(close - start);
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || memchr(s, ':', (size_t)(colon - s)))
+			return icl_err_set(err, ICL_EINPUT, "\"%s\": expected IP:PORT "
+					   "(IPv6 as [IP]:PORT)", s);
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= sizeof(ip))
+		return icl_err_set(err, ICL_EINPUT, "\"%s\": no address before the port", s);
+	memcpy(ip, start, n);
+	ip[n] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end || errno || port < 1 || port > 65535)
+		return icl_err_set(err, ICL_EINPUT, "\"%s\": port must be 1..65535", s);
+	if (stun_addr_parse(ip, (unsigned)port, a, err) < 0 ||
+	    (s[0] == '[') != (a->sa.sa_family == AF_INET6))
+		return icl_err_set(err, ICL_EINPUT, "\"%s\": \"%s\" is not an IP%s address", s, ip,
+				   s[0] == '[' ? "v6" : "v4");
+	return 0;
+}
+
+static int check_servers(json_t *a, const char *key, struct icl_err *err)
+{
+	if (!json_is_array(a))
+		return icl_err_set(err, ICL_EINPUT, "%s: expected an array", key);
+	if (json_array_size(a) > PROTO_MAX_SERVERS)
+		return icl_err_set(err, ICL_EINPUT, "%s: more than %d", key, PROTO_MAX_SERVERS);
+	return 0;
+}
+
+static int parse_stun_servers(json_t *a, struct proto_config *c, struct icl_err *err)
+{
+	size_t i;
+	json_t *v;
+	int rc;
+
+	if ((rc = check_servers(a, "stun_servers", err)) < 0)
+		return rc;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			return icl_err_set(err, ICL_EINPUT, "stun_servers[%zu]: expected \"IP:PORT\"", i);
+		if (proto_parse_endpoint(json_string_value(v), &c->stun_servers[i], err) < 0)
+			return icl_err_wrap(err, "stun_servers[%zu]", i);
+	}
+	c->n_stun_servers = json_array_size(a);
+	return 0;
+}
+
+static int parse_turn_server(json_t *o, struct proto_turn_server *t, struct icl_err *err)
+{
+	static const char *const keys[] = { "url", "username", "password", NULL };
+	char url[96];
+	int rc;
+
+	if ((rc = check_keys(o, keys, err)) < 0 ||
+	    (rc = get_string(o, "url", url, sizeof(url), true, err)) < 0 ||
+	    (rc = get_string(o, "username", t->username, sizeof(t->username), true, err)) < 0 ||
+	    (rc = get_string(o, "password", t->password, sizeof(t->password), true, err)) < 0)
+		return rc;
+	if (proto_parse_endpoint(url, &t->addr, err) < 0)
+		return icl_err_wrap(err, "url");
+	return 0;
+}
+
+static int parse_turn_servers(json_t *a, struct proto_config *c, struct icl_err *err)
+{
+	size_t i;
+	json_t *v;
+	int rc;
+
+	if ((rc = check_servers(a, "turn_servers", err)) < 0)
+		return rc;
+	json_array_foreach(a, i, v) {
+		char parent[48];
+
+		if (!json_is_object(v))
+			return icl_err_set(err, ICL_EINPUT, "turn_servers[%zu]: expected an object "
+					   "{url, username, password}", i);
+		snprintf(parent, sizeof(parent), "turn_servers[%zu]", i);
+		if (parse_turn_server(v, &c->turn_servers[i], err) < 0)
+			return field_prefix(err, parent);
+	}
+	c->n_turn_servers = json_array_size(a);
+	return 0;
+}
+
+/* {"resolver":"[IP]:PORT"} or {"prefix":"2001:db8:64::/96"}, one of them. */
+static int parse_nat64(json_t *o, struct proto_nat64 *n, struct icl_err *err)
+{
+	static const char *const keys[] = { "resolver", "prefix", NULL };
+	bool r = json_object_get(o, "resolver") != NULL;
+	char s[96];
+	int rc;
+
+	if (!json_is_object(o))
+		return icl_err_set(err, ICL_EINPUT, "nat64: expected an object {\"resolver\": "
+				   "\"[IP]:PORT\"} or {\"prefix\": \"PREFIX/LEN\"}");
+	if ((rc = check_keys(o, keys, err)) < 0 ||
+	    (rc = get_string(o, r ? "resolver" : "prefix", s, sizeof(s), false, err)) < 0)
+		return field_prefix(err, "nat64");
+	if (r == (json_object_get(o, "prefix") != NULL))
+		return icl_err_set(err, ICL_EINPUT, "nat64: give exactly one of resolver and prefix");
+	n->set = true;
+	n->has_resolver = r;
+	if (r && proto_parse_endpoint(s, &n->resolver, err) < 0)
+		return icl_err_wrap(err, "nat64.resolver");
+	if (!r && pref64_parse(s, &n->prefix, err) < 0)
+		return icl_err_wrap(err, "nat64.prefix");
+	return 0;
+}
+
 static int parse_configure(json_t *o, struct proto_config *c, struct icl_err *err)
 {
 	static const char *const keys[] = { "cmd", "id", "lite", "role", "nomination", "dtls",
-		"families", "ufrag", "pwd", "timers", "stun_servers", "turn_servers", "quirks", NULL };
+		"families", "ufrag", "pwd", "timers", "stun_servers", "turn_servers", "quirks",
+		"nat64", NULL };
 	static const char *const roles[] = { "controlled", "controlling" };
 	static const char *const noms[] = { "regular", "aggressive" };
 	int role = ICE_CONTROLLING, nom = ICE_NOMINATE_REGULAR, rc;
@@ -215,12 +345,12 @@ static int parse_configure(json_t *o, struct proto_config *c, struct icl_err *er
 		return rc;
 	if ((v = json_object_get(o, "quirks")) && (rc = parse_quirks(v, c, err)) < 0)
 		return rc;
-	/* Reflexive and relayed candidates come with [full-ice]; until then a
-	 * configured server is refused rather than silently ignored. */
-	if ((v = json_object_get(o, "stun_servers")) && json_array_size(v) > 0)
-		return icl_err_set(err, ICL_EINPUT, "stun_servers: not supported by this agent yet");
-	if ((v = json_object_get(o, "turn_servers")) && json_array_size(v) > 0)
-		return icl_err_set(err, ICL_EINPUT, "turn_servers: not supported by this agent yet");
+	if ((v = json_object_get(o, "stun_servers")) && (rc = parse_stun_servers(v, c, err)) < 0)
+		return rc;
+	if ((v = json_object_get(o, "turn_servers")) && (rc = parse_turn_servers(v, c, err)) < 0)
+		return rc;
+	if ((v = json_object_get(o, "nat64")) && (rc = parse_nat64(v, &c->nat64, err)) < 0)
+		return rc;
 	return 0;
 }
 

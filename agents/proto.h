@@ -18,6 +18,7 @@
 #include "cand.h"
 #include "dtls.h"
 #include "ice.h"
+#include "pref64.h"
 
 #define PROTO_VERSION   1
 #define PROTO_LINE_MAX  65536
@@ -37,6 +38,23 @@ enum proto_cmd_kind {
 
 enum proto_setup { PROTO_SETUP_ACTPASS, PROTO_SETUP_ACTIVE, PROTO_SETUP_PASSIVE };
 
+#define PROTO_MAX_SERVERS 4               /* stun_servers, turn_servers: each */
+
+/* One of `turn_servers`: {"url":"IP:PORT","username":...,"password":...}. */
+struct proto_turn_server {
+	union stun_addr addr;
+	char username[129], password[129];
+};
+
+/* `nat64`: how an IPv6-only agent learns its NAT64 prefix, exactly one
+ * of a resolver for RFC 7050 discovery or the prefix itself. */
+struct proto_nat64 {
+	bool set;                         /* the field was given */
+	bool has_resolver;                /* else `prefix` holds the prefix */
+	union stun_addr resolver;         /* "[IPv6]:PORT" (or IPv4) */
+	struct pref64 prefix;
+};
+
 /* `configure`.  The *_set flags say whether a field was given. */
 struct proto_config {
 	bool lite, lite_set;
@@ -48,8 +66,14 @@ struct proto_config {
 	char ufrag[257], pwd[257];
 	unsigned ta_ms, rto_ms, nominate_after_ms;
 	unsigned consent_interval_ms, consent_timeout_ms;
+	unsigned data_interval_ms;        /* 0: one probe only; else a record this often */
 	char quirks[PROTO_MAX_QUIRKS][32];
 	size_t n_quirks;
+	union stun_addr stun_servers[PROTO_MAX_SERVERS];
+	size_t n_stun_servers;
+	struct proto_turn_server turn_servers[PROTO_MAX_SERVERS];
+	size_t n_turn_servers;
+	struct proto_nat64 nat64;
 };
 
 /* `set-remote-description`. */
@@ -72,6 +96,10 @@ struct proto_cmd {
 		struct cand cand;             /* add-remote-candidate */
 	} u;
 };
+
+/* "192.0.2.1:3478" or "[2001:db8::1]:3478" into `a`: 0, or ICL_EINPUT
+ * saying what is wrong (without a field name: the caller adds it). */
+int proto_parse_endpoint(const char *s, union stun_addr *a, struct icl_err *err);
 
 /* Decode one line.  Returns 0, or ICL_EINPUT with "FIELD: reason" in
  * `err` (and cmd->id filled if the line had one, for the error event). */

@@ -449,6 +449,34 @@ int stun_decode(const uint8_t *buf, size_t len, struct stun_msg *msg,
 	return 0;
 }
 
+size_t stun_xor_addrs(const struct stun_msg *msg, uint16_t type, union stun_addr *out,
+		      size_t max)
+{
+	struct stun_msg tmp;
+	struct icl_err err;
+	size_t off = STUN_HEADER_SIZE, n = 0;
+
+	if (msg->raw == NULL || type == STUN_A_MAPPED_ADDRESS)
+		return 0;
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(tmp.txid, msg->txid, STUN_TXID_SIZE);
+	/* The layout was checked by stun_decode; stop where it stopped
+	 * reading (MESSAGE-INTEGRITY) as it does. */
+	while (off + ATTR_HDR <= msg->raw_len) {
+		uint16_t t = get16(msg->raw + off), alen = get16(msg->raw + off + 2);
+
+		if (t == STUN_A_MESSAGE_INTEGRITY || pad4(alen) > msg->raw_len - off - ATTR_HDR)
+			break;
+		if (t == type && parse_addr(&tmp, t, msg->raw + off + ATTR_HDR, alen, &err) == 0) {
+			if (n < max)
+				out[n] = *addr_slot(&tmp, t);
+			n++;
+		}
+		off += ATTR_HDR + pad4(alen);
+	}
+	return n;
+}
+
 int stun_check_integrity(const struct stun_msg *msg, const uint8_t *key,
 			 size_t key_len, struct icl_err *err)
 {

@@ -154,6 +154,14 @@ int stun_decode(const uint8_t *buf, size_t len, struct stun_msg *msg,
 int stun_check_integrity(const struct stun_msg *msg, const uint8_t *key,
 			 size_t key_len, struct icl_err *err);
 
+/* Every valid XOR-*-ADDRESS attribute of `type` in a decoded message, in
+ * message order (the struct keeps the first only, as RFC 8489 14 says;
+ * RFC 8656 7.3 lets an Allocate response carry one XOR-RELAYED-ADDRESS
+ * per family, coturn a 0.0.0.0:0 one for a family it refused).  Writes at
+ * most `max` into `out`; returns how many there are. */
+size_t stun_xor_addrs(const struct stun_msg *msg, uint16_t type, union stun_addr *out,
+		      size_t max);
+
 /* Long-term credential key, RFC 8489 9.2.2: MD5(username:realm:password).
  * `password` is used as given (no SASLprep; RFC 5769 2.4's is already
  * prepared).  `key` receives 16 bytes. */

@@ -7,7 +7,7 @@
  *
  * Ownership: everything is inline except `plan` (released by
  * topo_plan_free), `agent[i].configure` (a jansson reference), `expect`
- * (heap array).  scn_case_free() releases all of it.
+ * and `actions` (heap arrays).  scn_case_free() releases all of it.
  */
 #ifndef SCN_CASE_H
 #define SCN_CASE_H
@@ -81,6 +81,22 @@ struct scn_expect {
 	struct topo_src src;       /* its item in expect: */
 };
 
+/* Something the harness does to a running case at a given time
+ * (`actions:`, docs/scenario-format.md), run by the session. */
+enum scn_act_kind {
+	SCN_ACT_LINK,              /* cut (`up` false) or restore link `link` */
+	SCN_ACT_RESTART,           /* send `restart` to agent `agent` */
+};
+
+struct scn_action {
+	enum scn_act_kind kind;
+	unsigned at_ms;            /* from the start of the session */
+	char link[TOPO_NAME_MAX];  /* link */
+	bool up;                   /* link: its new state */
+	int agent;                 /* restart: index */
+	struct topo_src src;       /* its item in actions: */
+};
+
 struct scn_param {
 	char name[32];
 	char value[64];
@@ -100,6 +116,9 @@ struct scn_case {
 	unsigned timeout_ms;       /* whole case; default 10000 */
 	struct scn_expect *expect;
 	size_t n_expect;
+	struct scn_action *actions; /* heap, in time order (the file's, ties kept) */
+	size_t n_actions;
+	unsigned hold_ms;          /* the session lasts at least this long (0: until done) */
 	bool xfail;                /* expected to fail */
 	char xfail_reason[512];
 	struct topo_src xfail_src;

@@ -248,17 +248,40 @@ static void judge(const struct scn_case *c, const struct run_env *env,
 	free(items);
 }
 
+/* The case's actions as the session runs them; NULL when it has none
+ * (or out of memory: then the session says nothing ran). */
+static struct sess_action *session_actions(const struct scn_case *c)
+{
+	struct sess_action *a = c->n_actions ? calloc(c->n_actions, sizeof(*a)) : NULL;
+
+	for (size_t i = 0; a && i < c->n_actions; i++) {
+		const struct scn_action *x = &c->actions[i];
+
+		a[i] = (struct sess_action){ .at_ms = x->at_ms, .up = x->up, .restart = x->agent,
+					     .link = x->kind == SCN_ACT_LINK ? x->link : NULL };
+	}
+	return a;
+}
+
 static void run_agents(const struct scn_case *c, const struct run_env *env,
 		       const struct topo *t, struct outcome *o, struct sess_result *r)
 {
 	struct agent_run ar[SCN_MAX_AGENTS] = {0};
+	struct sess_action *acts = session_actions(c);
 	struct sess_options so = {
 		.trickle = c->trickle, .signal_delay_ms = c->signal_delay_ms,
 		.timeout_ms = c->timeout_ms, .settle_ms = RUN_SETTLE_MS,
-		.capture_dir = env->case_dir,
+		.capture_dir = env->case_dir, .actions = acts,
+		.n_actions = acts ? c->n_actions : 0, .hold_ms = c->hold_ms,
 	};
 	struct icl_err err;
 	int rc = 0;
+
+	if (c->n_actions > 0 && !acts) {
+		o->error = true;
+		snprintf(o->message, sizeof(o->message), "out of memory");
+		return;
+	}
 
 	for (size_t i = 0; i < c->n_agents && rc == 0; i++) {
 		rc = prepare_agent(&c->agent[i], env, &ar[i], &err);
@@ -284,6 +307,7 @@ static void run_agents(const struct scn_case *c, const struct run_env *env,
 	for (size_t i = 0; i < c->n_agents; i++)
 		if (ar[i].logf)
 			fclose(ar[i].logf);
+	free(acts);
 }
 
 static const char *verdict_of(const struct scn_case *c, const struct outcome *o)

@@ -21,7 +21,7 @@
 
 static const char *const top_keys[] = { "name", "description", "matrix", "topology", "agents",
 					"signalling", "timeout", "expect", "expected-failure",
-					NULL };
+					"actions", "hold", NULL };
 static const char *const topo_keys[] = { "nodes", "links", "probes", NULL };
 static const char *const signal_keys[] = { "trickle", "delay", NULL };
 
@@ -178,7 +178,8 @@ static int read_body(struct scn_ctx *c, struct fy_node *root, const struct scn_m
 		return rc;
 	k->timeout_ms = SCN_TIMEOUT_DEFAULT_MS;
 	if ((rc = scn_get_duration(c, root, "timeout", 1, SCN_TIMEOUT_MAX_MS, &k->timeout_ms)) < 0 ||
-	    (rc = read_signalling(c, root, k)) < 0 || (rc = scn_read_expect(c, root, k)) < 0)
+	    (rc = read_signalling(c, root, k)) < 0 || (rc = scn_read_expect(c, root, k)) < 0 ||
+	    (rc = scn_read_actions(c, root, k)) < 0)
 		return rc;
 	return scn_read_xfail(c, root, m, k);
 }
@@ -385,6 +386,7 @@ void scn_case_free(struct scn_case *c)
 			free(c->agent[i].args[j]);
 	}
 	free(c->expect);
+	free(c->actions);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -4,22 +4,26 @@
  * Only what the file states goes into the configure command: an option
  * left out keeps the agent's own default.  Values the agent protocol
  * leaves to the agent (quirk names, credentials) are passed as written, so
- * that the agent, not the loader, says what it cannot do.
+ * that the agent, not the loader, says what it cannot do; only the quirk
+ * `none` is the loader's (no quirk, for a matrix cell).
  */
 #include "scn_int.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 static const char *const agent_keys[] = { "impl", "node", "lite", "role", "nomination", "dtls",
 					  "families", "ufrag", "pwd", "timers", "stun-servers",
-					  "turn-servers", "quirks", "args", NULL };
+					  "turn-servers", "quirks", "args", "nat64", NULL };
 static const char *const timer_keys[] = { "ta", "rto", "nominate-after", "consent-interval",
-					  "consent-timeout", NULL };
+					  "consent-timeout", "data-interval", NULL };
 /* The configure field of each of timer_keys. */
 static const char *const timer_fields[] = { "ta_ms", "rto_ms", "nominate_after_ms",
-					    "consent_interval_ms", "consent_timeout_ms" };
+					    "consent_interval_ms", "consent_timeout_ms",
+					    "data_interval_ms" };
 static const char *const turn_keys[] = { "url", "username", "password", NULL };
 static const char *const roles[] = { "controlling", "controlled", NULL };
 static const char *const nominations[] = { "regular", "aggressive", NULL };
@@ -178,6 +182,19 @@ static int string_item(struct scn_ctx *c, struct fy_node *n, size_t i, void *arg
 	return append(c, arg, json_string(buf));
 }
 
+/* A quirk name, passed as written; `none` stands for no quirk and is left
+ * out, so that a matrix can have a cell without one:
+ * `quirks: [${quirk}]` with `quirk: [none, select-first-check]`. */
+static int quirk_item(struct scn_ctx *c, struct fy_node *n, size_t i, void *arg)
+{
+	char buf[TEXT_MAX];
+	int rc;
+
+	if ((rc = scn_as_str(c, n, buf, sizeof(buf))) < 0)
+		return rc;
+	return strcmp(buf, "none") == 0 ? 0 : string_item(c, n, i, arg);
+}
+
 static int stun_item(struct scn_ctx *c, struct fy_node *n, size_t i, void *arg)
 {
 	char buf[64];
@@ -319,7 +336,7 @@ static int read_configure(struct scn_ctx *c, struct fy_node *map, json_t *conf)
 	    (rc = read_timers(c, map, conf)) < 0 ||
 	    (rc = read_list(c, map, "stun-servers", "stun_servers", stun_item, conf)) < 0 ||
 	    (rc = read_list(c, map, "turn-servers", "turn_servers", turn_item, conf)) < 0 ||
-	    (rc = read_list(c, map, "quirks", "quirks", string_item, conf)) < 0)
+	    (rc = read_list(c, map, "quirks", "quirks", quirk_item, conf)) < 0)
 		return rc;
 	if (json_object_get(conf, "families") != NULL &&
 	    json_array_size(json_object_get(conf, "families")) == 0) {
@@ -329,6 +346,109 @@ static int read_configure(struct scn_ctx *c, struct fy_node *map, json_t *conf)
 			      "name at least one family, or leave it out for both");
 		scn_path_pop(c, old);
 	}
+	return rc;
+}
+
+/* ---- nat64: the NAT64 prefix of an IPv6-only agent -------------------------------- */
+
+static const char *const nat64_keys[] = { "resolver", "prefix", NULL };
+#define NAT64_DNS_PORT 53
+
+/* The address a dns64: element of node `n` serves on: `listen`, or the
+ * node's first IPv6 address (as netns/dns64.c picks it). */
+static const unsigned char *dns64_listen(const struct topo_plan *plan, const struct topo_node *n)
+{
+	if (n->dns64->has_listen)
+		return n->dns64->listen;
+	for (size_t k = 0; k < plan->n_links; k++) {
+		const struct topo_end *e = topo_link_end_on(&plan->links[k], n->name);
+
+		for (size_t a = 0; e != NULL && a < e->n_addr; a++)
+			if (e->addr[a].family == AF_INET6)
+				return e->addr[a].addr;
+	}
+	return NULL;
+}
+
+/* resolver: a node with a dns64: element (its listen address, port 53),
+ * an address (port 53) or IP:PORT ([IPv6]:PORT), as "[IP]:PORT". */
+static int nat64_resolver(struct scn_ctx *c, struct fy_node *v, const struct topo_plan *plan,
+			  char *out, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN], ep[64];
+	const struct topo_node *n;
+	const unsigned char *a;
+	int fam, rc;
+
+	if (scn_as_str(c, v, ep, sizeof(ep)) == 0 && strpbrk(ep, ".:") == NULL) {
+		if ((n = topo_plan_node(plan, ep)) == NULL)
+			return scn_fail(c, v, "unknown node '%s' (give a node with a dns64: element, "
+					"or the resolver's address)", ep);
+		if (n->dns64 == NULL || (a = dns64_listen(plan, n)) == NULL)
+			return scn_fail(c, v, "node '%s' has no dns64: resolver", ep);
+		snprintf(out, size, "[%s]:%d", inet_ntop(AF_INET6, a, ip, sizeof(ip)), NAT64_DNS_PORT);
+		return 0;
+	}
+	if ((rc = scn_as_endpoint(c, v, SCN_EP_BARE, ep, sizeof(ep), &fam)) < 0)
+		return rc;
+	if (fam == AF_INET6 ? ep[0] == '[' : strchr(ep, ':') != NULL)
+		snprintf(out, size, "%s", ep);
+	else
+		snprintf(out, size, fam == AF_INET6 ? "[%s]:%d" : "%s:%d", ep, NAT64_DNS_PORT);
+	return 0;
+}
+
+/* prefix: an IPv6 prefix RFC 6052 2.2 allows. */
+static int nat64_prefix(struct scn_ctx *c, struct fy_node *v, char *out, size_t size)
+{
+	unsigned char a[16];
+	char ip[INET6_ADDRSTRLEN];
+	int fam = AF_INET6, rc;
+	unsigned plen;
+
+	if ((rc = scn_as_addr(c, v, &fam, a, &plen)) < 0)
+		return rc;
+	if (plen != 32 && plen != 40 && plen != 48 && plen != 56 && plen != 64 && plen != 96)
+		return scn_fail(c, v, "/%u: a NAT64 prefix is /32, /40, /48, /56, /64 or /96 "
+				"(RFC 6052 2.2)", plen);
+	for (unsigned i = plen / 8; i < 16; i++)
+		if (a[i] != 0)
+			return scn_fail(c, v, "address bits after /%u must be zero", plen);
+	if (a[8] != 0)
+		return scn_fail(c, v, "bits 64..71 must be zero (RFC 6052 2.2)");
+	snprintf(out, size, "%s/%u", inet_ntop(AF_INET6, a, ip, sizeof(ip)), plen);
+	return 0;
+}
+
+/* nat64: { resolver: X } or { prefix: P } -> "nat64": {"resolver"|"prefix": ...}. */
+static int read_nat64(struct scn_ctx *c, struct fy_node *map, const struct topo_plan *plan,
+		      json_t *conf)
+{
+	struct fy_node_pair *p = scn_pair(c, map, "nat64");
+	struct fy_node *m, *v;
+	const char *key;
+	char val[96];
+	size_t old, old2;
+	int rc;
+
+	if (p == NULL)
+		return 0;
+	m = fy_node_pair_value(p);
+	old = scn_path_key(c, "nat64");
+	if ((rc = scn_want_map(c, m)) == 0 && (rc = scn_check_keys(c, m, nat64_keys)) == 0 &&
+	    (scn_pair(c, m, "resolver") != NULL) == (scn_pair(c, m, "prefix") != NULL))
+		rc = scn_fail(c, m, "give exactly one of resolver (RFC 7050 discovery) and prefix");
+	if (rc == 0) {
+		key = scn_pair(c, m, "resolver") != NULL ? "resolver" : "prefix";
+		v = fy_node_pair_value(scn_pair(c, m, key));
+		old2 = scn_path_key(c, key);
+		rc = key[0] == 'r' ? nat64_resolver(c, v, plan, val, sizeof(val))
+				   : nat64_prefix(c, v, val, sizeof(val));
+		scn_path_pop(c, old2);
+		if (rc == 0)
+			rc = put(c, conf, "nat64", json_pack("{s:s}", key, val));
+	}
+	scn_path_pop(c, old);
 	return rc;
 }
 
@@ -350,6 +470,8 @@ static int read_agent(struct scn_ctx *c, struct fy_node_pair *pair, const struct
 		a->configure = json_object();
 		rc = a->configure == NULL ? scn_oom(c) : read_configure(c, map, a->configure);
 	}
+	if (rc == 0)
+		rc = read_nat64(c, map, plan, a->configure);
 	if (rc == 0)
 		rc = each_item(c, map, "args", ARGS_MAX, arg_item, a);
 	scn_path_pop(c, old);

@@ -573,7 +573,8 @@ static void what_item(const struct scn_case *k, struct scn_expect *e)
 		snprintf(role, sizeof(role), " as %s", e->role);
 	if (e->kind == SCN_EXP_ICE || e->kind == SCN_EXP_DTLS)
 		set_what(e, "%s %s%s-state %s%s%s", who,
-			 e->never ? "never reaches " : "", e->kind == SCN_EXP_ICE ? "ice" : "dtls",
+			 !e->never ? "" : e->agent == SCN_AGENT_BOTH ? "never reach " : "never reaches ",
+			 e->kind == SCN_EXP_ICE ? "ice" : "dtls",
 			 e->state, role, t);
 	else if (e->kind == SCN_EXP_SELECTED)
 		what_pair(k, e);

@@ -62,4 +62,8 @@ int scn_read_agents(struct scn_ctx *c, struct fy_node *root, struct scn_case *k)
 /* expect: of `root` into k->expect (needs the agents and k->timeout_ms). */
 int scn_read_expect(struct scn_ctx *c, struct fy_node *root, struct scn_case *k);
 
+/* actions: and hold: of `root` into k->actions, k->hold_ms (scn_actions.c;
+ * needs the agents, the plan and k->timeout_ms). */
+int scn_read_actions(struct scn_ctx *c, struct fy_node *root, struct scn_case *k);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "agent_proc.h"
 #include "capture.h"
+#include "netcut.h"
 
 /* What the harness knows of one agent while the session runs. */
 struct side {
@@ -17,6 +18,7 @@ struct side {
 	json_t *desc;          /* its local-description event */
 	json_t *cands;         /* its candidate strings */
 	bool hello, gathered, remote_sent, ended;
+	bool restarted;        /* a new description is out; not yet relayed whole */
 };
 
 /* A signalling message held back by signal_delay_ms.  All messages wait
@@ -32,7 +34,10 @@ struct sess {
 	const struct sess_options *o;
 	struct sess_result *r;
 	uv_loop_t loop;
-	uv_timer_t timeout, settle, delay;
+	uv_timer_t timeout, settle, delay, act, hold;
+	const struct topo *t;
+	size_t next_act;       /* actions run so far */
+	uint64_t t0_loop_ms;   /* uv_now() when the timeout started */
 	struct delayed *q_head, **q_tail;
 	struct side side[2];
 	struct capture *cap;
@@ -166,9 +171,30 @@ static void on_gathered(struct side *sd)
 	struct side *peer = &sd->s->side[!sd->idx];
 
 	sd->gathered = true;
-	if (sd->s->o->trickle && peer->remote_sent)
+	if (sd->restarted && !sd->s->o->trickle)
+		send_remote(peer, sd, true);
+	else if (sd->s->o->trickle && peer->remote_sent)
 		signal_cmd(peer, json_pack("{s:s}", "cmd", "end-of-candidates"));
+	sd->restarted = false;
 	relay(sd->s);
+}
+
+/* A description after the first is an ICE restart (RFC 8445 9): this
+ * side's or, answering it, the peer's.  It goes to the peer like the
+ * first: at once with trickle (candidates follow), else once gathered. */
+static void on_description(struct side *sd, json_t *ev)
+{
+	bool again = sd->desc != NULL;
+
+	json_decref(sd->desc);
+	sd->desc = json_incref(ev);
+	if (!again)
+		return;
+	json_array_clear(sd->cands);
+	sd->gathered = false;
+	sd->restarted = true;
+	if (sd->s->o->trickle)
+		send_remote(&sd->s->side[!sd->idx], sd, false);
 }
 
 static void on_hello(struct side *sd, json_t *ev)
@@ -203,9 +229,15 @@ static void settle_cb(uv_timer_t *t)
 	stop(t->data);
 }
 
+/* Actions still to run, or the hold not over: the case is not done. */
+static bool held(struct sess *s)
+{
+	return s->next_act < s->o->n_actions || uv_is_active((uv_handle_t *)&s->hold);
+}
+
 static void check_end(struct sess *s)
 {
-	if (!s->side[0].ended || !s->side[1].ended || s->stopping)
+	if (!s->side[0].ended || !s->side[1].ended || s->stopping || held(s))
 		return;
 	if (s->o->settle_ms == 0)
 		stop(s);
@@ -218,7 +250,7 @@ static void dispatch(struct side *sd, const char *name, json_t *ev)
 	if (strcmp(name, "hello") == 0)
 		on_hello(sd, ev);
 	else if (strcmp(name, "local-description") == 0)
-		sd->desc = json_incref(ev);
+		on_description(sd, ev);
 	else if (strcmp(name, "local-candidate") == 0)
 		on_candidate(sd, ev);
 	else if (strcmp(name, "gathering-done") == 0)
@@ -265,6 +297,36 @@ static void on_exit_agent(struct aproc *ap)
 	snprintf(why, sizeof(why), "exit status %lld, signal %d", (long long)ap->exit_status,
 		 ap->term_signal);
 	broken(sd->s, "agent %s: exited before the session ended (%s)", ap->name, why);
+}
+
+static void run_action(struct sess *s, const struct sess_action *a)
+{
+	struct side *sd = &s->side[a->restart & 1];
+	struct icl_err err;
+
+	if (a->link == NULL)
+		send_cmd(sd, json_pack("{s:s}", "cmd", "restart"));
+	else if (netcut_set(s->t, a->link, a->up, &err) < 0)
+		broken(s, "action %s: %s", a->up ? "restore" : "cut", err.msg);
+}
+
+static void act_cb(uv_timer_t *t)
+{
+	struct sess *s = t->data;
+	uint64_t now = uv_now(&s->loop) - s->t0_loop_ms;
+
+	while (s->next_act < s->o->n_actions && s->o->actions[s->next_act].at_ms <= now &&
+	       !s->stopping)
+		run_action(s, &s->o->actions[s->next_act++]);
+	if (s->next_act < s->o->n_actions)
+		uv_timer_start(&s->act, act_cb, s->o->actions[s->next_act].at_ms - now, 0);
+	else
+		check_end(s);
+}
+
+static void hold_cb(uv_timer_t *t)
+{
+	check_end(t->data);
 }
 
 static void timeout_cb(uv_timer_t *t)
@@ -345,6 +407,8 @@ static void finish(struct sess *s)
 	uv_close((uv_handle_t *)&s->timeout, NULL);
 	uv_close((uv_handle_t *)&s->settle, NULL);
 	uv_close((uv_handle_t *)&s->delay, NULL);
+	uv_close((uv_handle_t *)&s->act, NULL);
+	uv_close((uv_handle_t *)&s->hold, NULL);
 	drop_delayed(s);
 	while (uv_loop_alive(&s->loop))
 		uv_run(&s->loop, UV_RUN_ONCE);
@@ -377,13 +441,22 @@ int sess_run(const struct topo *t, const struct sess_options *o, struct sess_res
 	uv_timer_init(&s->loop, &s->timeout);
 	uv_timer_init(&s->loop, &s->settle);
 	uv_timer_init(&s->loop, &s->delay);
-	s->timeout.data = s->settle.data = s->delay.data = s;
+	uv_timer_init(&s->loop, &s->act);
+	uv_timer_init(&s->loop, &s->hold);
+	s->timeout.data = s->settle.data = s->delay.data = s->act.data = s->hold.data = s;
+	s->t = t;
 	if (o->capture_dir)
 		rc = capture_start(t, &s->loop, o->capture_dir, &s->cap, err);
 	for (int i = 0; i < 2 && rc == 0; i++)
 		rc = start_side(s, t, i, err);
 	if (rc == 0) {
+		uv_update_time(&s->loop);
+		s->t0_loop_ms = uv_now(&s->loop);
 		uv_timer_start(&s->timeout, timeout_cb, o->timeout_ms, 0);
+		if (o->hold_ms > 0)
+			uv_timer_start(&s->hold, hold_cb, o->hold_ms, 0);
+		if (o->n_actions > 0)
+			uv_timer_start(&s->act, act_cb, o->actions[0].at_ms, 0);
 		uv_run(&s->loop, UV_RUN_DEFAULT);
 	}
 	s->stopping = true;

@@ -30,12 +30,28 @@ struct sess_agent {
 	FILE *log;                 /* this agent's stderr; NULL: sess_options.log */
 };
 
+/* Something the harness does at a time of the session (a scenario's
+ * `actions:`): cut or restore a link (harness/netcut.h), or restart an
+ * agent (the `restart` command; its new description is relayed to the
+ * peer as any description is, and the peer's answer back). */
+struct sess_action {
+	unsigned at_ms;            /* from the session's start */
+	const char *link;          /* non-NULL: cut (`up` false) or restore this link */
+	bool up;
+	int restart;               /* link NULL: the agent (0 or 1) to restart */
+};
+
 struct sess_options {
 	struct sess_agent agent[2];
 	bool trickle;
 	unsigned signal_delay_ms;  /* relay each signalling message this late */
 	unsigned timeout_ms;       /* whole session */
 	unsigned settle_ms;        /* keep recording this long after both ended */
+	/* In time order; borrowed.  The session does not end before the last
+	 * has run, nor before hold_ms, even when both agents are done. */
+	const struct sess_action *actions;
+	size_t n_actions;
+	unsigned hold_ms;
 	FILE *log;                 /* agents' stderr; NULL to drop it */
 	/* When set, every link end is captured to DIR/<link>-<node>.pcap for
 	 * the whole session (harness/capture.h); the directory must exist. */

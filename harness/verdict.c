@@ -27,7 +27,11 @@
  *   family, and for each agent X with peer Y: X's remote is Y's local, or a
  *   NAT is on the way (X's remote is prflx/srflx/relay while Y's local is
  *   host, prflx or srflx - Y reports its base - so X sees Y's translated
- *   address).  `agent` is ignored.
+ *   address).  `agent` is ignored.  NAT64: an IPv6 address inside the
+ *   prefix of a `nat64:` of the case's topology stands for the IPv4
+ *   address it embeds (RFC 6052 2.2), so an IPv6 pair whose remote is the
+ *   synthesized address of the peer's IPv4 local agrees with the peer's
+ *   IPv4 pair whose remote is the NAT64's (prflx/srflx) outside address.
  * - PAIR_CHANGES: min <= number of selected-pair events <= max.
  * - DATA_ECHOED: a data-echoed event (within_ms / after_ms bound the first
  *   one when set); `never`: none.
@@ -476,15 +480,52 @@ static bool vd_per_agent(const struct scn_case *c, const struct scn_expect *e, c
 	return c->n_agents > 0 && n_ok == c->n_agents;
 }
 
-/* Whether X's remote is what its peer Y says it is, directly or through a
- * NAT: X learnt Y's translated address, while Y reports the base it sends
- * from, whose type is host, or prflx/srflx when Y learnt its own mapping
- * (agents report the base as "local", docs/agent-protocol.md). */
-static bool vd_sees_peer(const json_t *x, const json_t *y)
+/* RFC 6052 2.2: the IPv4 address that `v6` embeds under the NAT64 prefix
+ * `pf` (the u octet, bits 64..71, skipped below /96); false outside it. */
+static bool vd_embedded_v4(const struct topo_prefix *pf, const unsigned char v6[16],
+			   unsigned char v4[4])
+{
+	unsigned pos = pf->plen / 8;
+
+	if (pf->family != AF_INET6 || pos > 12 || memcmp(v6, pf->addr, pos) != 0 ||
+	    (pf->plen < 96 && v6[8] != 0))
+		return false;
+	for (int i = 0; i < 4; i++, pos++)
+		v4[i] = v6[pf->plen < 96 && pos >= 8 ? pos + 1 : pos];
+	return true;
+}
+
+/* Whether event address `x`, read through the NAT64s of the case's
+ * topology (an address in a prefix stands for the IPv4 it embeds), is
+ * event address `y`, port included. */
+static bool vd_nat64_equal(const struct scn_case *c, const char *x, const char *y)
+{
+	struct vd_addr a, b;
+	unsigned char v4[4];
+
+	if (!vd_addr_parse(x, &a) || !vd_addr_parse(y, &b) || a.family != AF_INET6 ||
+	    b.family != AF_INET || a.port != b.port)
+		return false;
+	for (size_t i = 0; i < c->plan.n_nodes; i++) {
+		const struct topo_nat64 *n = c->plan.nodes[i].nat64;
+
+		if (n && vd_embedded_v4(&n->prefix, a.a, v4) && memcmp(v4, b.a, 4) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether X's remote is what its peer Y says it is, directly, through a
+ * NAT64's prefix, or through a NAT: X learnt Y's translated address,
+ * while Y reports the base it sends from, whose type is host, or
+ * prflx/srflx when Y learnt its own mapping (agents report the base as
+ * "local", docs/agent-protocol.md). */
+static bool vd_sees_peer(const struct scn_case *c, const json_t *x, const json_t *y)
 {
 	const char *rt = vd_str(x, "remote_type"), *lt = vd_str(y, "local_type");
 
-	if (vd_addr_equal(vd_str(x, "remote"), vd_str(y, "local")))
+	if (vd_addr_equal(vd_str(x, "remote"), vd_str(y, "local")) ||
+	    vd_nat64_equal(c, vd_str(x, "remote"), vd_str(y, "local")))
 		return true;
 	return (strcmp(rt, "prflx") == 0 || strcmp(rt, "srflx") == 0 ||
 		strcmp(rt, "relay") == 0) &&
@@ -494,14 +535,18 @@ static bool vd_sees_peer(const json_t *x, const json_t *y)
 /* Whether the two last pairs describe one path; if not, says why. */
 static bool vd_tuple_agrees(const struct scn_case *c, const json_t *p[2], struct vd_buf *out)
 {
-	if (strcmp(vd_str(p[0], "family"), vd_str(p[1], "family")) != 0) {
-		vd_add(out, "families differ; ");
+	/* Families differ only across a NAT64: the IPv6 side sends to the
+	 * synthesized address of the IPv4 side's local. */
+	if (strcmp(vd_str(p[0], "family"), vd_str(p[1], "family")) != 0 &&
+	    !vd_nat64_equal(c, vd_str(p[0], "remote"), vd_str(p[1], "local")) &&
+	    !vd_nat64_equal(c, vd_str(p[1], "remote"), vd_str(p[0], "local"))) {
+		vd_add(out, "families differ (and no NAT64 prefix of the topology joins them); ");
 		return false;
 	}
 	for (int x = 0; x < 2; x++) {
 		const json_t *px = p[x], *py = p[1 - x];
 
-		if (vd_sees_peer(px, py))
+		if (vd_sees_peer(c, px, py))
 			continue;
 		vd_add(out, "%s's remote %s (%s) is not %s's local %s (%s); ", c->agent[x].name,
 		       vd_str(px, "remote"), vd_str(px, "remote_type"), c->agent[1 - x].name,

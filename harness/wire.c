@@ -286,7 +286,13 @@ static int keep(struct wire_loader *ld, const struct capture_pkt *p, int64_t ns,
 		memcpy(w->bytes + w->n_bytes, p->payload, p->len);
 	w->n_bytes += p->len;
 	d->hash = fnv(p->payload, p->len);
-	classify(p->payload, p->len, d);
+	/* RFC 7983 demultiplexes an ICE socket, not DNS: a query's first
+	 * byte is its random ID, which looks like a DTLS record half the time
+	 * (an agent resolving its NAT64 prefix, RFC 7050). */
+	if (p->sport != 53 && p->dport != 53)
+		classify(p->payload, p->len, d);
+	else
+		d->kind = WK_OTHER;
 	return 0;
 }
 

@@ -2,18 +2,100 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The janitor lives outside the PID namespace, in a session of its own
+ * (a Ctrl-C or a group kill aimed at icelab does not reach it), and holds
+ * only the read end of a pipe whose write ends belong to the sandbox's
+ * processes.  End of file means the last of them is gone, whatever killed
+ * it; nothing can write into the directory any more, so it goes. */
+static void __attribute__((noreturn)) janitor(int gone_fd, const char *dir)
+{
+	char b;
+	int null = open("/dev/null", O_RDWR);
+
+	setsid();
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+	}
+	if (gone_fd != 3 && dup2(gone_fd, 3) < 0)
+		_exit(70);
+	close_range(4, ~0U, 0);
+	if (chdir("/") != 0)
+		_exit(70);
+	for (;;) {
+		ssize_t r = read(3, &b, 1);
+
+		if (r == 0 || (r < 0 && errno != EINTR))
+			break;
+	}
+	rm_tree(dir);
+	_exit(0);
+}
+
+/* The private directory every process of the sandbox gets as TMPDIR, and
+ * the janitor that removes it however the sandbox ends. */
+static int private_tmp(char *dir, size_t cap, int *gone_w, struct icl_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	int gone[2];
+	pid_t pid;
+
+	if ((size_t)snprintf(dir, cap, "%s/icelab-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= cap)
+		return icl_err_set(err, -ENAMETOOLONG, "TMPDIR is too long: %s", tmp);
+	if (mkdtemp(dir) == NULL)
+		return icl_err_set(err, -errno, "creating %s: %s", dir, strerror(errno));
+	if (pipe2(gone, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		int e = errno;
+
+		rmdir(dir);
+		return icl_err_set(err, -e, "starting the cleanup process for %s: %s", dir,
+				   strerror(e));
+	}
+	if (pid == 0)
+		janitor(gone[0], dir);
+	close(gone[0]);
+	*gone_w = gone[1];
+	if (setenv("TMPDIR", dir, 1) != 0) {
+		int e = errno;
+
+		rmdir(dir);
+		close(gone[1]);
+		return icl_err_set(err, -e, "setenv(TMPDIR): %s", strerror(e));
+	}
+	return 0;
+}
+
 /* The parent waits synchronously for signals instead of installing
  * handlers, so that no state has to be shared with a handler. */
-static void __attribute__((noreturn)) parent_wait(pid_t child)
+static void __attribute__((noreturn)) parent_wait(pid_t child, const char *dir)
 {
 	sigset_t set;
 	int status, sig;
@@ -35,6 +117,10 @@ static void __attribute__((noreturn)) parent_wait(pid_t child)
 		if (sig > 0 && sig != SIGCHLD)
 			kill(child, sig);
 	}
+	/* Every process of the PID namespace is gone with its PID 1: clean
+	 * up now rather than leave it to the janitor, so that the directory
+	 * is gone when icelab's exit status is. */
+	rm_tree(dir);
 	if (WIFSIGNALED(status))
 		_exit(128 + WTERMSIG(status));
 	_exit(WEXITSTATUS(status));
@@ -54,28 +140,58 @@ static int child_bind_to_parent(int alive_fd, struct icl_err *err)
 	return 0;
 }
 
+/* PID 1 of the new PID namespace: a /proc of its own, in a private mount
+ * namespace (it goes with the sandbox's last process).  With the host's
+ * /proc, getpid() here names a different process there, and whatever reads
+ * /proc/<own pid> (LeakSanitizer, /proc/PID/ns of a child) reads the wrong
+ * one or nothing. */
+static int own_proc(struct icl_err *err)
+{
+	if (unshare(CLONE_NEWNS) != 0)
+		return icl_err_set(err, -errno, "unshare(CLONE_NEWNS): %s", strerror(errno));
+	/* Nothing mounted here may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return icl_err_set(err, -errno, "making / private in the sandbox: %s",
+				   strerror(errno));
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+		return icl_err_set(err, -errno, "mounting /proc in the sandbox: %s", strerror(errno));
+	return 0;
+}
+
+/* Before the sandbox exists: undo private_tmp() and pass the error on. */
+static int abandon(const char *dir, int gone_w, int code)
+{
+	rm_tree(dir);
+	close(gone_w); /* the janitor finds nothing left and exits */
+	return code;
+}
+
 int sandbox_enter(struct icl_err *err)
 {
-	int alive[2];
+	char dir[PATH_MAX];
+	int alive[2], gone_w = -1, e;
 	pid_t pid;
 
 	if (getpid() == 1)
 		return 0; /* already the reaper of our own PID namespace */
+	if (private_tmp(dir, sizeof(dir), &gone_w, err) < 0)
+		return err->code;
 	if (unshare(CLONE_NEWPID) != 0) {
-		int e = errno;
-
-		return icl_err_set(err, -e, "unshare(CLONE_NEWPID): %s%s", strerror(e),
-				   e == EPERM ? " (needs CAP_SYS_ADMIN: run as root)" : "");
+		e = errno;
+		return abandon(dir, gone_w,
+			       icl_err_set(err, -e, "unshare(CLONE_NEWPID): %s%s", strerror(e),
+					   e == EPERM ? " (needs CAP_SYS_ADMIN: run as root)" : ""));
 	}
-	if (pipe2(alive, O_CLOEXEC) != 0)
-		return icl_err_set(err, -errno, "pipe2: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		return icl_err_set(err, -errno, "fork: %s", strerror(errno));
+	if (pipe2(alive, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
+		e = errno;
+		return abandon(dir, gone_w, icl_err_set(err, -e, "fork: %s", strerror(e)));
+	}
 	if (pid > 0) {
 		close(alive[0]);
-		parent_wait(pid); /* keeps alive[1] open until it dies */
+		parent_wait(pid, dir); /* keeps alive[1] and gone_w open until it dies */
 	}
 	close(alive[1]);
-	return child_bind_to_parent(alive[0], err);
+	if (child_bind_to_parent(alive[0], err) < 0)
+		return err->code;
+	return own_proc(err);
 }

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -378,10 +379,13 @@ static bool plan_has_services(const struct topo_plan *p)
 /* The private directory: only for a topology that runs services. */
 static int make_dir(struct topo *t, struct icl_err *err)
 {
-	char tmpl[] = "/tmp/icelab-topo-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
 
 	if (t->dir != NULL)
 		return 0;
+	/* Under the sandbox's private TMPDIR (sandbox.h) when there is one. */
+	snprintf(tmpl, sizeof(tmpl), "%s/icelab-topo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(tmpl) == NULL)
 		return icl_err_set(err, -errno, "creating a directory like %s: %s", tmpl,
 				   strerror(errno));

@@ -51,7 +51,7 @@ const struct topo_plan *topo_plan(const struct topo *t);
 /* The fd of node `name`'s network namespace, owned by `t`; -1 if none. */
 int topo_node_fd(const struct topo *t, const char *name);
 
-/* The topology's private directory (mkdtemp, under /tmp): configuration
+/* The topology's private directory (mkdtemp, under $TMPDIR or /tmp): configuration
  * and logs of the services it runs (TAYGA: tayga-NODE-TUN.conf/.log,
  * unbound-NODE*, turnserver's NODE.conf/.db/.log).  NULL when it runs
  * none.  topo_down() removes it with everything in it,

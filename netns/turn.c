@@ -28,7 +28,7 @@
 #define TURN_PROBE_MS 20
 
 struct turn_set {
-	char dir[64];        /* the topology's private directory (topo_dir()) */
+	char dir[128];       /* the topology's private directory (topo_dir()) */
 	struct svc **svc;    /* per node with a server */
 	size_t n_svc;
 };
@@ -360,7 +360,7 @@ static int start_one(struct turn_set *set, const struct topo *t, const struct to
 {
 	struct topo_turn_addr lis[TOPO_ADDR_MAX * 8];
 	size_t n_lis = listen_addrs(topo_plan(t), n, lis, sizeof(lis) / sizeof(lis[0]));
-	char conf[160], db[160], log[160], name[64];
+	char conf[256], db[256], log[256], name[64];
 	char *argv[] = {"turnserver", "-c", conf, NULL};
 	struct svc_ready ready = {.kind = SVC_READY_NONE}; /* see await_ready() */
 	int rc;

@@ -13,7 +13,11 @@
  * two for mapping and for filtering: a mapping that depends on the
  * destination in either NAT makes the outer source depend on it, and a
  * packet must pass both filters.  The server is a `turn:` node with two
- * addresses. */
+ * addresses.
+ *
+ * NAT64: from an IPv6-only node with a CLAT (464XLAT), natdiscovery over
+ * the CLAT's IPv4 sees the behaviour configured for the NAT64's IPv4 side:
+ * the CLAT and TAYGA are stateless, the NAT44 behind TAYGA decides. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -260,6 +264,61 @@ START_TEST(cgnat_natdiscovery_sees_stricter)
 }
 END_TEST
 
+/* ---- NAT64 ---------------------------------------------------------------------- */
+
+static void nat64_yaml(char *buf, size_t cap, int mapping, int filtering)
+{
+	snprintf(buf, cap,
+		 "topology:\n"
+		 "  nodes:\n"
+		 "    phone:\n"
+		 "      gateway: pgw\n"
+		 "      clat: { prefix: \"2001:db8:64::/96\", ipv4: 10.200.0.1 }\n"
+		 "    pgw:\n"
+		 "      router: true\n"
+		 "      nat64: { inside: ran, outside: wan, prefix: \"2001:db8:64::/96\",\n"
+		 "               pool: 10.255.0.0/24, mapping: %s, filtering: %s }\n"
+		 "    server:\n"
+		 "      turn: { listen: [203.0.113.10, 203.0.113.11], relay: 203.0.113.10 }\n"
+		 "  links:\n"
+		 "    ran:\n"
+		 "      a: { node: phone, ipv6: \"2001:db8:1::2/64\" }\n"
+		 "      b: { node: pgw, ipv6: \"2001:db8:1::1/64\" }\n"
+		 "    wan:\n"
+		 "      a: { node: pgw, ipv4: 203.0.113.1/24 }\n"
+		 "      b: { node: server, ipv4: [203.0.113.10/24, 203.0.113.11/24] }\n",
+		 ns_behaviours[mapping], ns_behaviours[filtering]);
+}
+
+/* Mapping, filtering of the NAT64's IPv4 side. */
+static const int nat64_cases[][2] = {{EI, APD}, {APD, EI}, {AD, AD}};
+
+START_TEST(nat64_natdiscovery_sees_ipv4_side)
+{
+	const int *b = nat64_cases[_i];
+	char *const nd[] = {"turnutils_natdiscovery", "-m", "-f", "203.0.113.10", NULL};
+	char yaml[2048], out[16384] = "", want[96];
+	struct topo_plan p;
+	struct topo *t;
+	pid_t client;
+	int cfd;
+
+	nat64_yaml(yaml, sizeof(yaml), b[0], b[1]);
+	t = ns_topo_from_yaml(yaml, &p);
+	client = ns_spawn(t, "phone", nd, &cfd);
+	ck_assert_msg(ns_read_until(cfd, 30000, out, sizeof(out), NULL), "natdiscovery hung:\n%s", out);
+	ns_kill(client);
+	close(cfd);
+	ns_topo_free(t, &p);
+	snprintf(want, sizeof(want), "NAT with %s Mapping!", verdicts[b[0]]);
+	ck_assert_msg(strstr(out, want) != NULL, "NAT64 %s mapping; natdiscovery said:\n%s",
+		      ns_behaviours[b[0]], out);
+	snprintf(want, sizeof(want), "NAT with %s Filtering!", verdicts[b[1]]);
+	ck_assert_msg(strstr(out, want) != NULL, "NAT64 %s filtering; natdiscovery said:\n%s",
+		      ns_behaviours[b[1]], out);
+}
+END_TEST
+
 Suite *turn_suite(void)
 {
 	Suite *s = suite_create("turn");
@@ -272,6 +331,8 @@ Suite *turn_suite(void)
 	tcase_set_timeout(cgnat, 60);
 	tcase_add_loop_test(cgnat, cgnat_natdiscovery_sees_stricter, 0,
 			    (int)(sizeof(cgnat_cases) / sizeof(cgnat_cases[0])));
+	tcase_add_loop_test(cgnat, nat64_natdiscovery_sees_ipv4_side, 0,
+			    (int)(sizeof(nat64_cases) / sizeof(nat64_cases[0])));
 	suite_add_tcase(s, cgnat);
 	return s;
 }

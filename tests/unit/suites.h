@@ -19,5 +19,7 @@ Suite *report_suite(void);
 Suite *impair_yaml_suite(void);
 Suite *dns64_yaml_suite(void);
 Suite *turn_yaml_suite(void);
+Suite *turnc_suite(void);
+Suite *pref64_suite(void);
 
 #endif

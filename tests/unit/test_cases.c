@@ -331,6 +331,36 @@ START_TEST(test_matrix_cells)
 }
 END_TEST
 
+/* A matrix over quirks: the value `none` stands for no quirk, so the
+ * default cell's agent gets an empty list, and the quirk cell alone is
+ * expected to fail. */
+START_TEST(test_matrix_quirk_none)
+{
+	static const char *const yaml =
+		"name: q\n"
+		"matrix:\n"
+		"  quirk: [none, select-first-check]\n"
+		TAIL
+		"agents:\n"
+		"  server: { impl: icelab-lite, node: b, quirks: [\"${quirk}\"] }\n"
+		"  client: { impl: icelab-full, node: a, quirks: [none, aggressive-vs-lite] }\n"
+		"expected-failure:\n"
+		"  - { reason: the bug, when: { quirk: select-first-check } }\n";
+	size_t n;
+	struct scn_case *k = load_buf(yaml, &n);
+
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(k[0].name, "q[quirk=none]");
+	assert_json(k[0].agent[0].configure, "{\"quirks\": []}");
+	assert_json(k[1].agent[0].configure, "{\"quirks\": [\"select-first-check\"]}");
+	for (size_t i = 0; i < n; i++)
+		assert_json(k[i].agent[1].configure, "{\"quirks\": [\"aggressive-vs-lite\"]}");
+	ck_assert(!k[0].xfail);
+	ck_assert(k[1].xfail);
+	scn_cases_free(k, n);
+}
+END_TEST
+
 /* An int parameter works where an integer is expected: types are checked
  * after substitution.  The NAT needs a router between the hosts. */
 #define NAT_FILE(life, extra)                                                           \
@@ -495,6 +525,37 @@ START_TEST(test_ipv6_oneway_file)
 }
 END_TEST
 
+/* nat64: the resolver as a dns64: node, an address or an endpoint, or
+ * the prefix, each into configure's "nat64". */
+START_TEST(test_nat64_agent_key)
+{
+	static const char *const in[] = { "{ resolver: \"2001:db8::53\" }",
+		"{ resolver: \"[2001:DB8::53]:5353\" }", "{ resolver: 192.0.2.53 }",
+		"{ prefix: \"2001:db8:122:300::/56\" }" };
+	static const char *const out[] = { "{\"resolver\": \"[2001:db8::53]:53\"}",
+		"{\"resolver\": \"[2001:db8::53]:5353\"}", "{\"resolver\": \"192.0.2.53:53\"}",
+		"{\"prefix\": \"2001:db8:122:300::/56\"}" };
+	struct scn_case *k = NULL;
+	struct icl_err e = { 0 };
+	char yaml[1024];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		snprintf(yaml, sizeof(yaml), HEAD "agents:\n  server: { impl: a, node: s }\n"
+			 "  client: { impl: a, node: c, nat64: %s }\n", in[i]);
+		k = load_buf(yaml, &n);
+		assert_json(json_object_get(k[0].agent[1].configure, "nat64"), out[i]);
+		scn_cases_free(k, n);
+	}
+	/* A dns64: node stands for its listen address, port 53. */
+	ck_assert_msg(scn_load_cases("scenarios/nat64-lite.yaml", &k, &n, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(n, 2);
+	assert_json(json_object_get(k[0].agent[1].configure, "nat64"),
+		    "{\"resolver\": \"[2001:db8:c::53]:53\"}");
+	scn_cases_free(k, n);
+}
+END_TEST
+
 START_TEST(test_routed_dualstack_file)
 {
 	struct scn_case *k = NULL;
@@ -601,6 +662,31 @@ static const struct {
 	  "expected an address and port" },
 	{ HEAD "agents:\n  server: { impl: Big, node: s }\n  client: { impl: a, node: c }\n",
 	  "x.yaml:8:19: agents.server.impl: ", "neither a registry name" },
+	/* agents: nat64 */
+#define NAT64_AGENT(v) HEAD "agents:\n  server: { impl: a, node: s, nat64: " v " }\n" \
+	"  client: { impl: a, node: c }\n"
+	{ NAT64_AGENT("{ resolver: s }"), "x.yaml:8:50: agents.server.nat64.resolver: ",
+	  "node 's' has no dns64: resolver" },
+	{ NAT64_AGENT("{ resolver: x }"), "x.yaml:8:50: agents.server.nat64.resolver: ",
+	  "unknown node 'x' (give a node with a dns64: element, or the resolver's address)" },
+	{ NAT64_AGENT("{ resolver: \"2001:db8::53:99999\" }"),
+	  "x.yaml:8:50: agents.server.nat64.resolver: ", "expected an address" },
+	{ NAT64_AGENT("{ prefix: \"2001:db8:64::/80\" }"), "x.yaml:8:48: agents.server.nat64.prefix: ",
+	  "/80: a NAT64 prefix is /32, /40, /48, /56, /64 or /96 (RFC 6052 2.2)" },
+	{ NAT64_AGENT("{ prefix: \"2001:db8:64::1/96\" }"),
+	  "x.yaml:8:48: agents.server.nat64.prefix: ", "address bits after /96 must be zero" },
+	{ NAT64_AGENT("{ prefix: \"2001:db8:0:0:100::/96\" }"),
+	  "x.yaml:8:48: agents.server.nat64.prefix: ", "bits 64..71 must be zero" },
+	{ NAT64_AGENT("{ prefix: 10.0.0.0/8 }"), "x.yaml:8:48: agents.server.nat64.prefix: ",
+	  "expected an IPv6" },
+	{ NAT64_AGENT("{}"), "x.yaml:8:38: agents.server.nat64: ",
+	  "give exactly one of resolver (RFC 7050 discovery) and prefix" },
+	{ NAT64_AGENT("{ resolver: s, prefix: \"2001:db8:64::/96\" }"),
+	  "x.yaml:8:38: agents.server.nat64: ", "give exactly one of resolver" },
+	{ NAT64_AGENT("{ dns: s }"), "x.yaml:8:40: agents.server.nat64.dns: ",
+	  "unknown key (expected one of: resolver, prefix)" },
+	{ NAT64_AGENT("\"2001:db8:64::/96\""), "x.yaml:8:38: agents.server.nat64: ",
+	  "expected a mapping" },
 	/* expect: shape */
 	{ HEAD "expect:\n  - ice: connected\n", "x.yaml:8:3: expect: ",
 	  "expectations need agents" },
@@ -811,12 +897,14 @@ Suite *cases_suite(void)
 	tcase_add_test(load, test_free_zeroed);
 	tcase_add_test(matrix, test_matrix_cells);
 	tcase_add_test(matrix, test_matrix_types);
+	tcase_add_test(matrix, test_matrix_quirk_none);
 	tcase_add_test(matrix, test_matrix_error_everywhere);
 	tcase_add_test(matrix, test_topology_of_matrix);
 	tcase_add_test(matrix, test_bad_value_in_cell);
 	tcase_add_loop_test(files, test_topology_only_file, 0, N(topo_files));
 	tcase_add_test(files, test_ipv6_oneway_file);
 	tcase_add_test(files, test_routed_dualstack_file);
+	tcase_add_test(files, test_nat64_agent_key);
 	tcase_add_test(files, test_doc_examples);
 	tcase_add_loop_test(files, test_bad_file, 0, N(bad_files));
 	tcase_add_loop_test(errors, test_bad, 0, N(bad));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../agents/ice.h"
+#include "../../agents/quirk.h"
 #include "../../agents/stun.h"
 #include "suites.h"
 
@@ -425,6 +426,17 @@ static size_t count_requests(const struct node *n, bool use_cand_only)
 	size_t k = 0;
 
 	for (size_t i = 0; i < n->n_sent; i++)
+		if (is_request(&n->sent[i]) && (!use_cand_only || has_use_cand(&n->sent[i])))
+			k++;
+	return k;
+}
+
+/* The same, for requests sent before `t` (consent checks come later). */
+static size_t count_requests_before(const struct node *n, bool use_cand_only, uint64_t t)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->n_sent && n->sent[i].t < t; i++)
 		if (is_request(&n->sent[i]) && (!use_cand_only || has_use_cand(&n->sent[i])))
 			k++;
 	return k;
@@ -1034,7 +1046,9 @@ START_TEST(test_aggressive_full_vs_full)
 	cc.nomination = ICE_NOMINATE_AGGRESSIVE;
 	full_vs_full(&d, &cc, &sc);
 	ck_assert_uint_gt(count_requests(&d.c, false), 0);
-	ck_assert_uint_eq(count_requests(&d.c, true), count_requests(&d.c, false));
+	/* Every check; consent checks (after completion) never nominate. */
+	ck_assert_uint_eq(count_requests(&d.c, true),
+			  count_requests_before(&d.c, false, ICE_CONSENT_MIN_MS));
 	ck_assert_uint_eq(count_requests(&d.s, true), 0);
 	ck_assert_uint_ge(d.c.n_sel, 1);
 	ck_assert_uint_ge(d.s.n_sel, 1);
@@ -1465,6 +1479,657 @@ START_TEST(test_role_conflict_487_response)
 }
 END_TEST
 
+/* ---- Consent freshness (RFC 7675) ------------------------------------ */
+
+#define C_INTERVAL 1000u
+#define C_TIMEOUT  3000u
+
+/* Full client and lite server, IPv4 only, short consent timers, each
+ * with its quirks; run until both completed (well before 2 s). */
+static void consent_duo_t(struct duo *d, unsigned client_quirks, unsigned server_quirks,
+			  unsigned timeout_ms)
+{
+	static const char *const c4[] = { "198.51.100.2 5001" };
+	static const char *const s4[] = { "203.0.113.10 3478" };
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 7), sc = lite_cfg();
+
+	memset(d, 0, sizeof(*d));
+	cc.consent_interval_ms = sc.consent_interval_ms = C_INTERVAL;
+	cc.consent_timeout_ms = sc.consent_timeout_ms = timeout_ms;
+	cc.quirks = client_quirks;
+	sc.quirks = server_quirks;
+	node_init(&d->c, &d->net, &cc);
+	node_init(&d->s, &d->net, &sc);
+	node_hosts(&d->c, c4, 1);
+	node_hosts(&d->s, s4, 1);
+	signal_to(&d->s, &d->c, NULL);
+	signal_to(&d->c, &d->s, NULL);
+	run_until(&d->net, 2000);
+	ck_assert_int_eq(ice_agent_state(d->c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(d->s.ag), ICE_COMPLETED);
+}
+
+static void consent_duo(struct duo *d, unsigned client_quirks, unsigned server_quirks)
+{
+	consent_duo_t(d, client_quirks, server_quirks, C_TIMEOUT);
+}
+
+/* The client's requests sent in [from, to). */
+static size_t requests_between(const struct node *n, uint64_t from, uint64_t to,
+			       uint64_t *max_gap)
+{
+	uint64_t prev = from;
+	size_t k = 0;
+
+	*max_gap = 0;
+	for (size_t i = 0; i < n->n_sent; i++) {
+		const struct sent_rec *r = &n->sent[i];
+
+		if (r->t < from || r->t >= to || !is_request(r))
+			continue;
+		*max_gap = r->t - prev > *max_gap ? r->t - prev : *max_gap;
+		prev = r->t;
+		k++;
+	}
+	return k;
+}
+
+static uint64_t state_time(const struct node *n, enum ice_state st)
+{
+	for (size_t i = 0; i < n->n_states; i++)
+		if (n->states[i] == st)
+			return n->state_t[i];
+	return UINT64_MAX;
+}
+
+/* With the path up, consent is checked every interval x[0.8, 1.2] with a
+ * new transaction each time and never lapses; cut, both ends give up
+ * within the timeout plus one interval, and the client stops sending. */
+START_TEST(test_consent_kept_then_lost)
+{
+	struct duo d;
+	uint64_t gap, cut = 30000, tc, ts;
+	size_t n;
+
+	consent_duo(&d, 0, 0);
+	run_until(&d.net, cut);
+	n = requests_between(&d.c, 2000, cut, &gap);
+	ck_assert_uint_ge(n, (cut - 2000) / (C_INTERVAL * 12 / 10));
+	ck_assert_uint_le(n, (cut - 2000) / (C_INTERVAL * 8 / 10) + 1);
+	ck_assert_uint_le(gap, C_INTERVAL * 12 / 10);
+	for (size_t i = 1; i < d.c.n_sent; i++) {
+		struct stun_msg a = sent_msg(&d.c.sent[i - 1]), b = sent_msg(&d.c.sent[i]);
+
+		if (d.c.sent[i].t >= 2000 && is_request(&d.c.sent[i])) {
+			ck_assert(memcmp(a.txid, b.txid, STUN_TXID_SIZE) != 0);
+			ck_assert(!(b.has & STUN_HAS_USE_CANDIDATE));
+			ck_assert(b.has & STUN_HAS_INTEGRITY);
+		}
+	}
+	ck_assert(!went_through(&d.c, ICE_DISCONNECTED));
+	ck_assert(!went_through(&d.s, ICE_DISCONNECTED));
+
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.c.idx, 0 };
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.s.idx, 0 };
+	run_until(&d.net, cut + 3 * C_TIMEOUT);
+	tc = state_time(&d.c, ICE_DISCONNECTED);
+	ts = state_time(&d.s, ICE_DISCONNECTED);
+	ck_assert_uint_le(tc, cut + C_TIMEOUT + C_INTERVAL * 12 / 10);
+	ck_assert_uint_ge(tc, cut + C_TIMEOUT - C_INTERVAL * 12 / 10);
+	ck_assert_uint_le(ts, cut + C_TIMEOUT + C_INTERVAL * 12 / 10);
+	ck_assert_ptr_nonnull(strstr(ice_agent_state_reason(d.c.ag), "consent lost"));
+	ck_assert_ptr_nonnull(strstr(ice_agent_state_reason(d.s.ag), "5-tuple"));
+	ck_assert_ptr_null(ice_agent_selected(d.c.ag));
+	ck_assert_ptr_null(ice_agent_selected(d.s.ag));
+	/* 5.1: the client ceases to send on the pair. */
+	ck_assert_uint_eq(requests_between(&d.c, tc + 1, UINT64_MAX, &gap), 0);
+	ck_assert_uint_eq(ice_agent_deadline(d.c.ag), UINT64_MAX);
+	net_free(&d.net);
+}
+END_TEST
+
+/* An authenticated 403 revokes consent at once; an unsigned one does not. */
+START_TEST(test_consent_403)
+{
+	struct duo d;
+	uint8_t buf[MSG_MAX];
+	const struct sent_rec *req;
+	size_t before;
+
+	consent_duo(&d, 0, 0);
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.c.idx, 0 };
+	before = d.c.n_sent;
+	run_until(&d.net, 2000 + C_INTERVAL * 13 / 10);   /* one request, lost */
+	ck_assert_uint_gt(d.c.n_sent, before);
+	req = last_sent(&d.c);
+	ck_assert(is_request(req));
+	inject(&d.c, 0, &req->to, buf, mk_resp(buf, req, 403, NULL, NULL));
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	inject(&d.c, 0, &req->to, buf, mk_resp(buf, req, 403, ice_agent_pwd(d.s.ag), NULL));
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_DISCONNECTED);
+	ck_assert_ptr_nonnull(strstr(ice_agent_state_reason(d.c.ag), "403"));
+	ck_assert_ptr_null(ice_agent_selected(d.c.ag));
+	net_free(&d.net);
+}
+END_TEST
+
+/* Data flowing changes nothing (5.1: "even while media flows"); with
+ * pion/ice #767's quirk the checks stop, and the lite server drops the
+ * tuple as it should. */
+START_TEST(test_consent_while_sending)
+{
+	bool quirky = _i == 1;
+	struct duo d;
+	uint64_t gap;
+
+	consent_duo(&d, quirky ? QUIRK_NO_CONSENT_WHILE_SENDING : 0, 0);
+	for (uint64_t t = 2000; t < 2000 + 4 * C_TIMEOUT; t += 100) {
+		ice_agent_data_sent(d.c.ag, t);
+		run_until(&d.net, t + 100);
+	}
+	if (quirky) {
+		ck_assert_uint_eq(requests_between(&d.c, 2000 + C_INTERVAL * 12 / 10, UINT64_MAX,
+						   &gap), 0);
+		ck_assert(went_through(&d.s, ICE_DISCONNECTED));
+		ck_assert_ptr_null(ice_agent_selected(d.s.ag));
+	} else {
+		requests_between(&d.c, 2000, 2000 + 4 * C_TIMEOUT, &gap);
+		ck_assert_uint_le(gap, C_INTERVAL * 12 / 10);
+		ck_assert(!went_through(&d.c, ICE_DISCONNECTED));
+		ck_assert(!went_through(&d.s, ICE_DISCONNECTED));
+	}
+	net_free(&d.net);
+}
+END_TEST
+
+/* A cut shorter than the timeout loses a request or two but not consent;
+ * werift's old quirk gives up checking after the first lost one.  The cut
+ * outlasts the longest interval, so a request is lost; the timeout
+ * outlasts the last answer before it, the cut and the longest interval
+ * after it, so the default survives whatever the jitter. */
+START_TEST(test_consent_survives_short_cut)
+{
+	bool quirky = _i == 1;
+	struct duo d;
+	uint64_t gap;
+
+	consent_duo_t(&d, quirky ? QUIRK_STOP_CONSENT_AFTER_TIMEOUT : 0, 0, 4 * C_INTERVAL);
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.c.idx, 0 };
+	run_until(&d.net, 2000 + C_INTERVAL * 13 / 10);
+	d.net.n_drops = 0;
+	run_until(&d.net, 2000 + 4 * C_TIMEOUT);
+	if (quirky) {
+		ck_assert(went_through(&d.c, ICE_DISCONNECTED));
+		ck_assert(went_through(&d.s, ICE_DISCONNECTED));
+		ck_assert_uint_le(requests_between(&d.c, 2000, UINT64_MAX, &gap), 2);
+	} else {
+		ck_assert(!went_through(&d.c, ICE_DISCONNECTED));
+		ck_assert(!went_through(&d.s, ICE_DISCONNECTED));
+		ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	}
+	net_free(&d.net);
+}
+END_TEST
+
+/* Lite (spec item 11): consent checks without USE-CANDIDATE are answered
+ * after completion; ex_ice #110's quirk drops them unanswered. */
+START_TEST(test_lite_answers_consent)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char user[300];
+	struct hreq h;
+	uint8_t buf[MSG_MAX];
+	size_t before;
+
+	cfg.quirks = _i == 1 ? QUIRK_IGNORE_CONSENT_CHECKS : 0;
+	solo_init(&s, &cfg);
+	h = good_req(&s.n, user, sizeof(user));
+	h.use_cand = true;
+	ask(&s, &h, &s.peer);
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_COMPLETED);
+	h.use_cand = false;
+	before = s.n.n_sent;
+	inject(&s.n, 0, &s.peer, buf, mk_req(buf, &h));
+	ck_assert_uint_eq(s.n.n_sent, before + (_i == 1 ? 0 : 1));
+	net_free(&s.net);
+}
+END_TEST
+
+/* Lite (spec items 12-13): consent is per 5-tuple, the local address
+ * included: checks from the same remote address to another local address
+ * do not keep the selected tuple alive. */
+START_TEST(test_lite_consent_per_5tuple)
+{
+	static const char *const two[] = { "203.0.113.10 3478", "203.0.113.11 3478" };
+	struct ice_config cfg = lite_cfg();
+	struct net net = { 0 };
+	struct node n;
+	char user[300];
+	struct hreq h;
+	uint8_t buf[MSG_MAX];
+	union stun_addr peer = A("198.51.100.2", 5001);
+
+	cfg.consent_timeout_ms = C_TIMEOUT;
+	node_init(&n, &net, &cfg);
+	node_hosts(&n, two, 2);
+	snprintf(user, sizeof(user), "%s:peer", ice_agent_ufrag(n.ag));
+	h = (struct hreq){ .user = user, .key = ice_agent_pwd(n.ag), .prio = 1862270975,
+			   .role = R_CONTROLLING, .tb = 42, .use_cand = true };
+	inject(&n, 0, &peer, buf, mk_req(buf, &h));
+	ck_assert(addr_is(&ice_agent_selected(n.ag)->local, "203.0.113.10", 3478));
+	h.use_cand = false;
+	for (net.now = 500; net.now < 2 * C_TIMEOUT; net.now += 500) {
+		inject(&n, 1, &peer, buf, mk_req(buf, &h));
+		if (ice_agent_deadline(n.ag) <= net.now)
+			ice_agent_tick(n.ag, net.now);
+	}
+	ck_assert_int_eq(ice_agent_state(n.ag), ICE_DISCONNECTED);
+	ck_assert_uint_le(state_time(&n, ICE_DISCONNECTED), C_TIMEOUT + 500);
+	ck_assert_ptr_null(ice_agent_selected(n.ag));
+	/* A new nomination brings it back. */
+	h.use_cand = true;
+	inject(&n, 0, &peer, buf, mk_req(buf, &h));
+	ck_assert_ptr_nonnull(ice_agent_selected(n.ag));
+	ck_assert_int_eq(ice_agent_state(n.ag), ICE_COMPLETED);
+	node_free(&n);
+	free(net.q);
+}
+END_TEST
+
+/* The defaults are RFC 7675's: 5 s x[0.8, 1.2] but never under 4 s, and
+ * lost 30 s after the last response. */
+START_TEST(test_consent_defaults)
+{
+	struct duo d;
+	uint64_t gap, tc;
+
+	full_vs_lite(&d, ICE_NOMINATE_REGULAR, false);   /* runs to 60 s */
+	ck_assert(!went_through(&d.c, ICE_DISCONNECTED));
+	requests_between(&d.c, 10000, 60000, &gap);
+	ck_assert_uint_le(gap, 6000);
+	ck_assert_uint_ge(requests_between(&d.c, 10000, 60000, &gap), 50000 / 6000);
+	ck_assert_uint_le(requests_between(&d.c, 10000, 60000, &gap), 50000 / 4000 + 1);
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.s.idx, 0 };
+	run_until(&d.net, 120000);
+	tc = state_time(&d.c, ICE_DISCONNECTED);
+	ck_assert_uint_ge(tc, 60000 + ICE_CONSENT_TIMEOUT_MS - 6000);
+	ck_assert_uint_le(tc, 60000 + ICE_CONSENT_TIMEOUT_MS);
+	net_free(&d.net);
+}
+END_TEST
+
+/* ---- Quirks of selection and nomination (quirk.h) ------------------- */
+
+/* A lite agent on `hosts` with `quirks`, for hand-made requests. */
+static void quirk_solo(struct solo *s, unsigned quirks, const char *const *hosts, size_t n)
+{
+	struct ice_config cfg = lite_cfg();
+
+	cfg.quirks = quirks;
+	memset(s, 0, sizeof(*s));
+	node_init(&s->n, &s->net, &cfg);
+	node_hosts(&s->n, hosts, n);
+}
+
+/* Send a request to socket `sock` from `from`; returns the answer's
+ * record, which must go to `from`. */
+static const struct sent_rec *ask_on(struct solo *s, int sock, const struct hreq *h,
+				     const union stun_addr *from)
+{
+	uint8_t buf[MSG_MAX];
+	size_t before = s->n.n_sent;
+	const struct sent_rec *r;
+
+	inject(&s->n, sock, from, buf, mk_req(buf, h));
+	ck_assert_uint_eq(s->n.n_sent, before + 1);
+	r = last_sent(&s->n);
+	ck_assert(stun_addr_equal(&r->to, from));
+	ck_assert_int_eq(sent_msg(r).cls, STUN_SUCCESS);
+	return r;
+}
+
+/* select-first-check (mediasoup forum thread 2702): the first
+ * authenticated check selects its tuple without USE-CANDIDATE; later plain
+ * checks change nothing, USE-CANDIDATE and incoming DTLS do.  The default
+ * agent selects nothing before USE-CANDIDATE and ignores data. */
+START_TEST(test_quirk_select_first_check)
+{
+	bool quirky = _i == 1;
+	union stun_addr c6 = A("2001:db8:c::1", 5000), c4 = A("198.51.100.2", 5001);
+	struct solo s;
+	char user[300];
+	struct hreq h;
+
+	quirk_solo(&s, quirky ? QUIRK_SELECT_FIRST_CHECK : 0, server_ds, 2);
+	h = good_req(&s.n, user, sizeof(user));
+	ask_on(&s, 0, &h, &c6);
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 1 : 0);
+	if (quirky) {
+		ck_assert(stun_addr_equal(&s.n.sel[0].remote, &c6));
+		ck_assert_int_eq(s.n.sel[0].sock, 0);
+		ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_COMPLETED);
+	}
+	ask_on(&s, 1, &h, &c4);
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 1 : 0);
+	h.use_cand = true;
+	ask_on(&s, 1, &h, &c4);
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 2 : 1);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &c4));
+	/* DTLS from the first tuple: the quirk follows it back. */
+	ice_agent_data_received(s.n.ag, s.net.now, 0, &c6);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, quirky ? &c6 : &c4));
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 3 : 1);
+	/* From a tuple no check came over: nothing. */
+	ice_agent_data_received(s.n.ag, s.net.now, 1, &c6);
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 3 : 1);
+	ck_assert_uint_eq(count_requests(&s.n, false), 0);
+	net_free(&s.net);
+}
+END_TEST
+
+/* last-nomination-wins (mediasoup #650): of two nominated pairs the
+ * quirk keeps the latest, the default the best (RFC 8445 8.1.1). */
+START_TEST(test_quirk_last_nomination_wins)
+{
+	bool quirky = _i == 1;
+	union stun_addr from_hi = A("198.51.100.2", 5001), from_lo = A("198.51.100.3", 5002);
+	static const char *const one[] = { "203.0.113.10 3478" };
+	struct solo s;
+	char user[300];
+	struct hreq hi, lo;
+
+	quirk_solo(&s, quirky ? QUIRK_LAST_NOMINATION_WINS : 0, one, 1);
+	hi = good_req(&s.n, user, sizeof(user));
+	hi.use_cand = true;
+	lo = hi;
+	lo.prio = hi.prio - 256;
+	ask_on(&s, 0, &hi, &from_hi);
+	ask_on(&s, 0, &lo, &from_lo);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote,
+				  quirky ? &from_lo : &from_hi));
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 2 : 1);
+	/* A plain check (consent) is no nomination, quirk or not. */
+	lo.use_cand = hi.use_cand = false;
+	ask_on(&s, 0, &lo, &from_lo);
+	ask_on(&s, 0, &hi, &from_hi);
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 2 : 1);
+	net_free(&s.net);
+}
+END_TEST
+
+/* tuple-by-remote-only (mediasoup #1585): one remote address checks both
+ * local addresses; the quirk answers the second check from the first
+ * local address and nominates the first tuple. */
+START_TEST(test_quirk_tuple_by_remote_only)
+{
+	static const char *const two[] = { "203.0.113.10 3478", "203.0.113.11 3478" };
+	bool quirky = _i == 1;
+	union stun_addr peer = A("198.51.100.2", 5001);
+	struct solo s;
+	char user[300];
+	struct hreq h;
+	const struct ice_pair_info *sel;
+
+	quirk_solo(&s, quirky ? QUIRK_TUPLE_BY_REMOTE_ONLY : 0, two, 2);
+	h = good_req(&s.n, user, sizeof(user));
+	ck_assert_int_eq(ask_on(&s, 0, &h, &peer)->sock, 0);
+	ck_assert_int_eq(ask_on(&s, 1, &h, &peer)->sock, quirky ? 0 : 1);
+	h.use_cand = true;
+	ck_assert_int_eq(ask_on(&s, 1, &h, &peer)->sock, quirky ? 0 : 1);
+	sel = ice_agent_selected(s.n.ag);
+	ck_assert_ptr_nonnull(sel);
+	ck_assert(addr_is(&sel->local, quirky ? "203.0.113.10" : "203.0.113.11", 3478));
+	ck_assert_int_eq(sel->sock, quirky ? 0 : 1);
+	/* The note says where the agent thinks it answered. */
+	ck_assert(addr_is(&s.n.notes[s.n.n_notes - 1].n.local,
+			  quirky ? "203.0.113.10" : "203.0.113.11", 3478));
+	net_free(&s.net);
+}
+END_TEST
+
+/* dtls-reply-wrong-family needs the core's tuples: with the quirk every
+ * answered check leaves a pair behind (agent_net.c picks one of the other
+ * family); the default lite agent keeps only nominated pairs. */
+START_TEST(test_quirk_tuples_kept)
+{
+	bool quirky = _i == 1;
+	union stun_addr c6 = A("2001:db8:c::1", 5000), c4 = A("198.51.100.2", 5001);
+	struct ice_pair_view v[4];
+	struct solo s;
+	char user[300];
+	struct hreq h;
+
+	quirk_solo(&s, quirky ? QUIRK_DTLS_REPLY_WRONG_FAMILY : 0, server_ds, 2);
+	h = good_req(&s.n, user, sizeof(user));
+	ask_on(&s, 1, &h, &c4);
+	h.use_cand = true;
+	ask_on(&s, 0, &h, &c6);
+	ck_assert_uint_eq(ice_agent_pairs(s.n.ag, v, 4), quirky ? 2 : 1);
+	ck_assert(stun_addr_equal(&v[0].info.remote, &c6));
+	ck_assert(v[0].nominated);
+	if (quirky) {
+		ck_assert(stun_addr_equal(&v[1].info.remote, &c4));
+		ck_assert_int_eq(v[1].info.sock, 1);
+		ck_assert(!v[1].nominated);
+	}
+	/* Selection is the regular one all the same. */
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &c6));
+	ck_assert_uint_eq(s.n.n_sel, 1);
+	net_free(&s.net);
+}
+END_TEST
+
+/* aggressive-vs-lite (RFC 5245 8.1.1 broken): on the one-way IPv6 path
+ * every check nominates, so the lite server selects the dead IPv6 pair
+ * while the client ends on IPv4; the default client (test_no_aggressive_
+ * vs_lite) nominates once, regularly. */
+START_TEST(test_quirk_aggressive_vs_lite)
+{
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 7), sc = lite_cfg();
+	const struct note_rec *n;
+	size_t v4 = 0, v6 = 0;
+	struct duo d;
+
+	memset(&d, 0, sizeof(d));
+	cc.nomination = ICE_NOMINATE_AGGRESSIVE;
+	cc.quirks = QUIRK_AGGRESSIVE_VS_LITE;
+	node_init(&d.c, &d.net, &cc);
+	node_init(&d.s, &d.net, &sc);
+	node_hosts(&d.c, client_ds, 2);
+	node_hosts(&d.s, server_ds, 2);
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.s.idx, AF_INET6 };
+	signal_to(&d.s, &d.c, NULL);
+	signal_to(&d.c, &d.s, NULL);
+	run_until(&d.net, 5000);   /* before consent (RFC 7675) has a say */
+	n = find_note(&d.c, ICE_NOTE_NOMINATING, 0);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_nonnull(strstr(n->text, "aggressive-vs-lite"));
+	/* Until the client selects, every check nominates: the IPv6 one (and
+	 * its retransmissions) and the IPv4 one.  (Consent checks follow.) */
+	ck_assert_uint_eq(d.c.n_sel, 1);
+	for (size_t i = 0; i < d.c.n_sent && d.c.sent[i].t < d.c.sel_t[0]; i++) {
+		ck_assert(!is_request(&d.c.sent[i]) || has_use_cand(&d.c.sent[i]));
+		v4 += d.c.sent[i].to.sa.sa_family == AF_INET;
+		v6 += d.c.sent[i].to.sa.sa_family == AF_INET6;
+	}
+	ck_assert_uint_ge(v4, 1);
+	ck_assert_uint_ge(v6, 1);
+	ck_assert_int_eq(d.c.sel[0].local.sa.sa_family, AF_INET);
+	ck_assert_uint_eq(d.s.n_sel, 1);
+	ck_assert_int_eq(d.s.sel[0].local.sa.sa_family, AF_INET6);
+	ck_assert(!same_5tuple(&d.c.sel[0], &d.s.sel[0]));
+	net_free(&d.net);
+}
+END_TEST
+
+/* ---- ICE restart (RFC 8445 9) ------------------------------------------ */
+
+/* The USERNAME of the last request `n` sent. */
+static void last_request_user(const struct node *n, char *out, size_t size)
+{
+	for (size_t i = n->n_sent; i-- > 0;)
+		if (is_request(&n->sent[i])) {
+			stun_str_copy(sent_msg(&n->sent[i]).username, out, size);
+			return;
+		}
+	out[0] = '\0';
+}
+
+/* Step the clock in small steps up to `end`, asserting that the client
+ * has a pair to send data on (DTLS) at every step. */
+static void run_keeping_path(struct duo *d, uint64_t end)
+{
+	while (d->net.now < end) {
+		run_until(&d->net, d->net.now + 50);
+		ck_assert_ptr_nonnull(ice_agent_selected(d->c.ag));
+	}
+}
+
+/* The client restarts: the old pair carries data (and consent, with the
+ * old credentials, which the lite server still accepts after its own
+ * restart) until the new check list selects a pair with the new ones;
+ * the server then refuses the old credentials. */
+START_TEST(test_restart_keeps_path)
+{
+	struct duo d;
+	char old_cu[257], old_su[257], old_sp[257], user[600], want[600];
+	struct icl_err err;
+	char ureq[600];
+	struct hreq h;
+	uint8_t buf[MSG_MAX];
+	size_t before;
+
+	consent_duo(&d, 0, 0);
+	snprintf(old_cu, sizeof(old_cu), "%s", ice_agent_ufrag(d.c.ag));
+	snprintf(old_su, sizeof(old_su), "%s", ice_agent_ufrag(d.s.ag));
+	snprintf(old_sp, sizeof(old_sp), "%s", ice_agent_pwd(d.s.ag));
+	ck_assert_int_eq(ice_agent_restart(d.c.ag, NULL, NULL, d.net.now, &err), 0);
+	ck_assert_str_ne(ice_agent_ufrag(d.c.ag), old_cu);
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_CHECKING);
+	ck_assert_str_eq(ice_agent_state_reason(d.c.ag), "restart");
+	run_keeping_path(&d, 3000);
+
+	/* The server follows (the answer), keeping old credentials alive. */
+	ck_assert(ice_agent_remote_changed(d.s.ag, ice_agent_ufrag(d.c.ag), ice_agent_pwd(d.c.ag)));
+	ck_assert_int_eq(ice_agent_restart(d.s.ag, NULL, NULL, d.net.now, &err), 0);
+	ck_assert_str_ne(ice_agent_ufrag(d.s.ag), old_su);
+	run_keeping_path(&d, 4000);
+	ck_assert(!went_through(&d.c, ICE_DISCONNECTED));
+	ck_assert(!went_through(&d.s, ICE_DISCONNECTED));
+	before = d.c.n_sel;
+	signal_to(&d.s, &d.c, NULL);
+	signal_to(&d.c, &d.s, NULL);
+	run_keeping_path(&d, 8000);
+	ck_assert_uint_eq(d.c.n_sel, before + 1);
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert(!went_through(&d.c, ICE_DISCONNECTED));
+	ck_assert(!went_through(&d.s, ICE_DISCONNECTED));
+	/* The new credentials are used, in checks and consent alike. */
+	last_request_user(&d.c, user, sizeof(user));
+	snprintf(want, sizeof(want), "%s:%s", ice_agent_ufrag(d.s.ag), ice_agent_ufrag(d.c.ag));
+	ck_assert_str_eq(user, want);
+	/* The old ones are gone now that the new ones were seen. */
+	snprintf(ureq, sizeof(ureq), "%s:%s", old_su, old_cu);
+	h = (struct hreq){ .user = ureq, .key = old_sp, .prio = 1862270975,
+			   .role = R_CONTROLLING, .tb = 42 };
+	before = d.s.n_sent;
+	inject(&d.s, 0, &d.c.pub[0], buf, mk_req(buf, &h));
+	ck_assert_uint_eq(d.s.n_sent, before + 1);
+	ck_assert_int_eq(sent_msg(last_sent(&d.s)).error_code, 401);
+	net_free(&d.net);
+}
+END_TEST
+
+/* Lite: the old credentials work until a request proves the new ones. */
+START_TEST(test_lite_restart_old_credentials)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char old_u[257], old_p[257], ou[300], nu[300];
+	struct hreq h;
+	struct stun_msg m;
+	struct icl_err err;
+
+	solo_init(&s, &cfg);
+	snprintf(old_u, sizeof(old_u), "%s", ice_agent_ufrag(s.n.ag));
+	snprintf(old_p, sizeof(old_p), "%s", ice_agent_pwd(s.n.ag));
+	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", "newpassword0123456789abc", 0, &err),
+			 0);
+	ck_assert_int_ne(ice_agent_restart(s.n.ag, "newufrag", "otherpassword0123456789x", 0, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "new ufrag"));
+	snprintf(ou, sizeof(ou), "%s:peer", old_u);
+	h = (struct hreq){ .user = ou, .key = old_p, .prio = 1862270975, .role = R_CONTROLLING,
+			   .tb = 42 };
+	m = ask(&s, &h, &s.peer);
+	ck_assert_int_eq(m.cls, STUN_SUCCESS);
+	ck_assert(signed_by(&m, old_p));
+	snprintf(nu, sizeof(nu), "newufrag:peer");
+	h.user = nu;
+	h.key = "newpassword0123456789abc";
+	m = ask(&s, &h, &s.peer);
+	ck_assert_int_eq(m.cls, STUN_SUCCESS);
+	ck_assert(signed_by(&m, "newpassword0123456789abc"));
+	h.user = ou;
+	h.key = old_p;
+	expect_error(&s, &h, 401, false);
+	net_free(&s.net);
+}
+END_TEST
+
+/* ---- Nomination timer ------------------------------------------------- */
+
+/* A dead higher-priority pair (the one-way IPv6 path: requests arrive,
+ * answers do not) is still in progress, retransmitting, when the working
+ * IPv4 pair succeeds; nomination of IPv4 waits at most nominate_after_ms
+ * (+ one Ta for the nominating check to go out) for it. */
+START_TEST(test_nomination_timer_bounds_dead_pair)
+{
+	static const unsigned bounds[] = { 300, 1000, 2500 };
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 7), sc = lite_cfg();
+	struct duo d;
+	const struct note_rec *ok;
+	const struct sent_rec *u;
+	uint64_t ok_t;
+	struct ice_pair_view v[8];
+	size_t nv;
+	bool v6_in_progress = false;
+
+	memset(&d, 0, sizeof(d));
+	cc.nominate_after_ms = bounds[_i];
+	cc.rto_ms = 500;
+	node_init(&d.c, &d.net, &cc);
+	node_init(&d.s, &d.net, &sc);
+	node_hosts(&d.c, client_ds, 2);
+	node_hosts(&d.s, server_ds, 2);
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.s.idx, AF_INET6 };
+	signal_to(&d.s, &d.c, NULL);
+	signal_to(&d.c, &d.s, NULL);
+	for (uint64_t t = 0; t < 200; t += 5) {
+		run_until(&d.net, t);
+		if (find_note(&d.c, ICE_NOTE_CHECK_SUCCEEDED, 0))
+			break;
+	}
+	ok = find_note(&d.c, ICE_NOTE_CHECK_SUCCEEDED, 0);
+	ck_assert_ptr_nonnull(ok);
+	ok_t = ok->t;   /* the records move as they grow */
+	nv = ice_agent_pairs(d.c.ag, v, 8);
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].info.local.sa.sa_family == AF_INET6 && v[i].state == ICE_PAIR_IN_PROGRESS)
+			v6_in_progress = true;
+	ck_assert(v6_in_progress);
+	run_until(&d.net, 60000);
+	u = only_use_cand(&d.c);
+	ck_assert(addr_is(&u->to, "203.0.113.10", 3478));
+	ck_assert_uint_ge(u->t, ok_t + bounds[_i]);
+	ck_assert_uint_le(u->t, ok_t + bounds[_i] + ICE_TA_DEFAULT_MS);
+	ck_assert_uint_eq(d.c.n_sel, 1);
+	ck_assert_uint_le(d.c.sel_t[0], ok_t + bounds[_i] + ICE_TA_DEFAULT_MS + 2 * LATENCY_MS);
+	net_free(&d.net);
+}
+END_TEST
+
 Suite *ice_suite(void)
 {
 	Suite *s = suite_create("ice");
@@ -1495,6 +2160,21 @@ Suite *ice_suite(void)
 	tcase_add_loop_test(tc, test_lite_highest_nominated, 0, 4);
 	tcase_add_loop_test(tc, test_role_conflict_in_request, 0, 4);
 	tcase_add_loop_test(tc, test_role_conflict_487_response, 0, 2);
+	tcase_add_test(tc, test_consent_kept_then_lost);
+	tcase_add_test(tc, test_consent_403);
+	tcase_add_loop_test(tc, test_consent_while_sending, 0, 2);
+	tcase_add_loop_test(tc, test_consent_survives_short_cut, 0, 2);
+	tcase_add_loop_test(tc, test_lite_answers_consent, 0, 2);
+	tcase_add_test(tc, test_lite_consent_per_5tuple);
+	tcase_add_test(tc, test_consent_defaults);
+	tcase_add_test(tc, test_restart_keeps_path);
+	tcase_add_test(tc, test_lite_restart_old_credentials);
+	tcase_add_loop_test(tc, test_nomination_timer_bounds_dead_pair, 0, 3);
+	tcase_add_loop_test(tc, test_quirk_select_first_check, 0, 2);
+	tcase_add_loop_test(tc, test_quirk_last_nomination_wins, 0, 2);
+	tcase_add_loop_test(tc, test_quirk_tuple_by_remote_only, 0, 2);
+	tcase_add_loop_test(tc, test_quirk_tuples_kept, 0, 2);
+	tcase_add_test(tc, test_quirk_aggressive_vs_lite);
 	suite_add_tcase(s, tc);
 	return s;
 }

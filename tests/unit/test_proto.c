@@ -1,8 +1,10 @@
 /* Agent protocol: command decoding and event lines. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../agents/proto.h"
+#include "../../agents/quirk.h"
 #include "suites.h"
 
 #define FP "sha-256 4F:1A:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD"
@@ -64,7 +66,6 @@ START_TEST(configure_errors)
 	refused("{\"cmd\":\"configure\",\"timers\":{\"rto_ms\":-5}}", "timers.rto_ms");
 	refused("{\"cmd\":\"configure\",\"families\":[\"ipv5\"]}", "families[0]");
 	refused("{\"cmd\":\"configure\",\"families\":[]}", "families: expected a non-empty");
-	refused("{\"cmd\":\"configure\",\"stun_servers\":[\"192.0.2.1:3478\"]}", "stun_servers: not supported");
 	/* Every error names the command too. */
 	ck_assert(strncmp(err.msg, "configure: ", 11) == 0);
 }
@@ -149,6 +150,120 @@ START_TEST(event_lines)
 }
 END_TEST
 
+/* Lines of a quirk table: "| `NAME` | icelab-..." */
+static size_t quirk_rows(const char *doc)
+{
+	size_t k = 0;
+
+	for (const char *p = strstr(doc, "\n| `"); p; p = strstr(p + 1, "\n| `")) {
+		const char *end = strchr(p + 1, '\n'), *agent = strstr(p, "` | icelab-");
+
+		k += agent && (!end || agent < end);
+	}
+	return k;
+}
+
+/* docs/agent-protocol.md's quirk table is agents/quirk.c's: the row
+ * "| `NAME` | AGENT | REPORT | BEHAVIOUR |" of every quirk, and no other
+ * (run from the repository root, like every unit test). */
+START_TEST(quirks_documented)
+{
+	FILE *f = fopen("docs/agent-protocol.md", "r");
+	static char doc[131072];
+	char row[2048];
+	size_t len, n;
+	const struct quirk_info *q = quirk_table(&n);
+
+	ck_assert_msg(f != NULL, "docs/agent-protocol.md: cannot open it");
+	len = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	ck_assert_uint_lt(len, sizeof(doc) - 1);
+	doc[len] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		snprintf(row, sizeof(row), "\n| `%s` | %s | %s | %s |\n", q[i].name,
+			 q[i].lite ? "icelab-lite" : "icelab-full", q[i].reproduces, q[i].behaviour);
+		ck_assert_msg(strstr(doc, row), "docs/agent-protocol.md lacks the row%s", row);
+	}
+	ck_assert_uint_eq(quirk_rows(doc), n);
+}
+END_TEST
+
+START_TEST(configure_servers)
+{
+	char a[CAND_ADDR_STRLEN];
+
+	ck_assert_int_eq(parse("{\"cmd\":\"configure\",\"stun_servers\":[\"192.0.2.5:3478\","
+			       "\"[2001:db8::5]:3479\"],\"turn_servers\":[{\"url\":\"203.0.113.5:3478\","
+			       "\"username\":\"alice\",\"password\":\"secret\"}]}"), 0);
+	ck_assert_uint_eq(cmd.u.config.n_stun_servers, 2);
+	stun_addr_str(&cmd.u.config.stun_servers[0], a);
+	ck_assert_str_eq(a, "192.0.2.5:3478");
+	stun_addr_str(&cmd.u.config.stun_servers[1], a);
+	ck_assert_str_eq(a, "[2001:db8::5]:3479");
+	ck_assert_uint_eq(cmd.u.config.n_turn_servers, 1);
+	stun_addr_str(&cmd.u.config.turn_servers[0].addr, a);
+	ck_assert_str_eq(a, "203.0.113.5:3478");
+	ck_assert_str_eq(cmd.u.config.turn_servers[0].username, "alice");
+	ck_assert_str_eq(cmd.u.config.turn_servers[0].password, "secret");
+
+	refused("{\"cmd\":\"configure\",\"stun_servers\":\"192.0.2.5:3478\"}",
+		"stun_servers: expected an array");
+	refused("{\"cmd\":\"configure\",\"stun_servers\":[\"192.0.2.5\"]}",
+		"stun_servers[0]: \"192.0.2.5\": expected IP:PORT");
+	refused("{\"cmd\":\"configure\",\"stun_servers\":[\"192.0.2.5:3478\",\"2001:db8::5:3478\"]}",
+		"stun_servers[1]: \"2001:db8::5:3478\": expected IP:PORT (IPv6 as [IP]:PORT)");
+	refused("{\"cmd\":\"configure\",\"stun_servers\":[\"192.0.2.5:0\"]}",
+		"stun_servers[0]: \"192.0.2.5:0\": port must be 1..65535");
+	refused("{\"cmd\":\"configure\",\"stun_servers\":[\"[192.0.2.5]:3478\"]}",
+		"is not an IPv6 address");
+	refused("{\"cmd\":\"configure\",\"turn_servers\":[{\"url\":\"203.0.113.5:3478\","
+		"\"username\":\"alice\"}]}", "turn_servers[0].password: missing");
+	refused("{\"cmd\":\"configure\",\"turn_servers\":[{\"url\":\"host:3478\","
+		"\"username\":\"a\",\"password\":\"b\"}]}", "turn_servers[0].url: \"host:3478\"");
+	refused("{\"cmd\":\"configure\",\"turn_servers\":[{\"url\":\"203.0.113.5:3478\","
+		"\"username\":\"a\",\"password\":\"b\",\"realm\":\"r\"}]}",
+		"turn_servers[0].realm: unknown field");
+	refused("{\"cmd\":\"configure\",\"turn_servers\":[\"203.0.113.5:3478\"]}",
+		"turn_servers[0]: expected an object");
+}
+END_TEST
+
+START_TEST(configure_nat64)
+{
+	char a[CAND_ADDR_STRLEN], pf[PREF64_STRLEN];
+
+	ck_assert_int_eq(parse("{\"cmd\":\"configure\"}"), 0);
+	ck_assert(!cmd.u.config.nat64.set);
+	ck_assert_int_eq(parse("{\"cmd\":\"configure\",\"nat64\":{\"resolver\":"
+			       "\"[2001:db8:c::53]:53\"}}"), 0);
+	ck_assert(cmd.u.config.nat64.set && cmd.u.config.nat64.has_resolver);
+	stun_addr_str(&cmd.u.config.nat64.resolver, a);
+	ck_assert_str_eq(a, "[2001:db8:c::53]:53");
+	ck_assert_int_eq(parse("{\"cmd\":\"configure\",\"nat64\":{\"prefix\":"
+			       "\"2001:db8:122::/48\"}}"), 0);
+	ck_assert(cmd.u.config.nat64.set && !cmd.u.config.nat64.has_resolver);
+	pref64_format(&cmd.u.config.nat64.prefix, pf);
+	ck_assert_str_eq(pf, "2001:db8:122::/48");
+
+	refused("{\"cmd\":\"configure\",\"nat64\":\"2001:db8:64::/96\"}",
+		"configure: nat64: expected an object");
+	refused("{\"cmd\":\"configure\",\"nat64\":{}}",
+		"nat64: give exactly one of resolver and prefix");
+	refused("{\"cmd\":\"configure\",\"nat64\":{\"prefix\":\"2001:db8:64::/96\","
+		"\"resolver\":\"[2001:db8::53]:53\"}}", "nat64: give exactly one");
+	refused("{\"cmd\":\"configure\",\"nat64\":{\"dns\":\"x\"}}",
+		"nat64.dns: unknown field");
+	refused("{\"cmd\":\"configure\",\"nat64\":{\"resolver\":53}}",
+		"nat64.resolver: expected a string");
+	refused("{\"cmd\":\"configure\",\"nat64\":{\"resolver\":\"2001:db8::53\"}}",
+		"nat64.resolver: \"2001:db8::53\": expected IP:PORT");
+	refused("{\"cmd\":\"configure\",\"nat64\":{\"prefix\":\"2001:db8:64::/80\"}}",
+		"nat64.prefix: \"2001:db8:64::/80\": the length must be 32, 40, 48, 56, 64 or 96");
+	refused("{\"cmd\":\"configure\",\"nat64\":{\"prefix\":\"2001:db8:64::1/96\"}}",
+		"nat64.prefix: \"2001:db8:64::1/96\": bits after /96 must be zero");
+}
+END_TEST
+
 Suite *proto_suite(void)
 {
 	Suite *s = suite_create("proto");
@@ -157,10 +272,13 @@ Suite *proto_suite(void)
 	tcase_add_test(tc, configure_full);
 	tcase_add_test(tc, configure_defaults);
 	tcase_add_test(tc, configure_errors);
+	tcase_add_test(tc, configure_servers);
+	tcase_add_test(tc, configure_nat64);
 	tcase_add_test(tc, remote_description);
 	tcase_add_test(tc, remote_errors);
 	tcase_add_test(tc, framing_errors);
 	tcase_add_test(tc, event_lines);
+	tcase_add_test(tc, quirks_documented);
 	suite_add_tcase(s, tc);
 	return s;
 }

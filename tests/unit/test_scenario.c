@@ -97,7 +97,7 @@ static const struct {
 	{ BAD "unknown-top-key.yaml",
 	  BAD "unknown-top-key.yaml:3:1: topolgy: unknown key (expected one of: name, "
 	      "description, matrix, topology, agents, signalling, timeout, expect, "
-	      "expected-failure)" },
+	      "expected-failure, actions, hold)" },
 	{ BAD "dangling-gateway.yaml",
 	  BAD "dangling-gateway.yaml:6:11: nodes.client.routes[0].via: gateway 10.0.1.1 is not "
 	      "on any prefix connected to node 'client'" },
@@ -690,6 +690,106 @@ START_TEST(test_free_zeroed)
 }
 END_TEST
 
+/* ---- actions: and hold: ---------------------------------------------------------- */
+
+/* Lines 1-9: two hosts on one link, two agents, timeout 10s; line 10 on
+ * is the test's. */
+#define ACT_HEAD                                                                      \
+	"name: a\n"                                                                   \
+	"topology:\n"                                                                 \
+	"  nodes: { c: {}, s: {} }\n"                                                 \
+	"  links:\n"                                                                  \
+	"    wan: { a: { node: c, ipv4: 10.0.0.2/24 }, b: { node: s, ipv4: 10.0.0.1/24 } }\n" \
+	"agents:\n"                                                                   \
+	"  server: { impl: icelab-lite, node: s }\n"                                  \
+	"  client: { impl: icelab-full, node: c }\n"                                  \
+	"timeout: 10s\n"
+
+static const char *load_actions(const char *yaml, struct scn_case **cases, size_t *n)
+{
+	static struct icl_err e;
+
+	memset(&e, 0, sizeof(e));
+	if (scn_load_cases_buf("a.yaml", yaml, strlen(yaml), cases, n, &e) < 0)
+		return e.msg;
+	return NULL;
+}
+
+/* Parsed into the case in time order (ties in file order), with hold. */
+START_TEST(test_actions_parsed)
+{
+	static const char yaml[] = ACT_HEAD
+		"hold: 9s\n"
+		"actions:\n"
+		"  - { at: 5s, restart: client }\n"
+		"  - { at: 3s, link: wan, state: down }\n"
+		"  - { at: 5s, link: wan, state: up }\n"
+		"  - { at: 0ms, restart: server }\n";
+	struct scn_case *c;
+	size_t n;
+	const char *err = load_actions(yaml, &c, &n);
+
+	ck_assert_msg(err == NULL, "%s", err);
+	ck_assert_uint_eq(c[0].hold_ms, 9000);
+	ck_assert_uint_eq(c[0].n_actions, 4);
+	ck_assert_int_eq(c[0].actions[0].kind, SCN_ACT_RESTART);
+	ck_assert_int_eq(c[0].actions[0].agent, 0);
+	ck_assert_uint_eq(c[0].actions[1].at_ms, 3000);
+	ck_assert_int_eq(c[0].actions[1].kind, SCN_ACT_LINK);
+	ck_assert_str_eq(c[0].actions[1].link, "wan");
+	ck_assert(!c[0].actions[1].up);
+	ck_assert_int_eq(c[0].actions[2].kind, SCN_ACT_RESTART);
+	ck_assert_int_eq(c[0].actions[2].agent, 1);
+	ck_assert_uint_eq(c[0].actions[2].src.line, 12);
+	ck_assert(c[0].actions[3].up);
+	ck_assert_uint_eq(c[0].actions[3].at_ms, 5000);
+	scn_cases_free(c, n);
+}
+END_TEST
+
+static const struct {
+	const char *yaml, *msg;
+} bad_actions[] = {
+	{ ACT_HEAD "actions:\n  - { at: 3s, link: lan, state: down }\n",
+	  "a.yaml:11:21: actions[0].link: unknown link 'lan'" },
+	{ ACT_HEAD "actions:\n  - { at: 3s, link: wan, state: off }\n",
+	  "a.yaml:11:33: actions[0].state: expected one of down, up, got \"off\"" },
+	{ ACT_HEAD "actions:\n  - { at: 3s, link: wan }\n",
+	  "a.yaml:11:5: actions[0].state: required key is missing" },
+	{ ACT_HEAD "actions:\n  - { at: 10s, restart: client }\n",
+	  "a.yaml:11:11: actions[0].at: 10s is not below the case timeout of 10s; the action "
+	  "would never run" },
+	{ ACT_HEAD "actions:\n  - { at: 3, restart: client }\n",
+	  "a.yaml:11:11: actions[0].at: expected a duration, got \"3\"; write 3s or 3000ms" },
+	{ ACT_HEAD "actions:\n  - { restart: client }\n",
+	  "a.yaml:11:5: actions[0].at: required key is missing" },
+	{ ACT_HEAD "actions:\n  - { at: 1s, restart: clinet }\n",
+	  "a.yaml:11:24: actions[0].restart: unknown agent 'clinet' (agents: server, client)" },
+	{ ACT_HEAD "actions:\n  - { at: 1s, restart: client, link: wan, state: up }\n",
+	  "a.yaml:11:5: actions[0]: one action per item: give one of link (with state) or "
+	  "restart" },
+	{ ACT_HEAD "actions:\n  - { at: 1s }\n",
+	  "a.yaml:11:5: actions[0]: no action: give one of link (with state) or restart" },
+	{ ACT_HEAD "actions:\n  - { at: 1s, restart: client, state: up }\n",
+	  "a.yaml:11:39: actions[0].state: only a link action takes a state" },
+	{ ACT_HEAD "actions:\n  - { at: 1s, cut: wan }\n",
+	  "a.yaml:11:15: actions[0].cut: unknown key (expected one of: at, link, state, "
+	  "restart)" },
+	{ ACT_HEAD "hold: 11s\n", "a.yaml:10:7: hold: 11s is beyond the case timeout of 10s; "
+	  "raise 'timeout' or shorten this" },
+};
+
+START_TEST(test_actions_bad)
+{
+	struct scn_case *c = NULL;
+	size_t n = 0;
+	const char *err = load_actions(bad_actions[_i].yaml, &c, &n);
+
+	ck_assert_msg(err != NULL, "accepted:\n%s", bad_actions[_i].yaml);
+	ck_assert_str_eq(err, bad_actions[_i].msg);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 Suite *scenario_suite(void)
@@ -707,6 +807,8 @@ Suite *scenario_suite(void)
 	tcase_add_loop_test(rules, test_bad_buf, 0, N(bad_bufs));
 	tcase_add_test(rules, test_forms);
 	tcase_add_test(rules, test_address_list_and_null_node);
+	tcase_add_test(rules, test_actions_parsed);
+	tcase_add_loop_test(rules, test_actions_bad, 0, N(bad_actions));
 	tcase_add_test(plan, test_code_plan);
 	tcase_add_test(plan, test_code_plan_nat);
 	tcase_add_test(plan, test_names);

@@ -1,6 +1,7 @@
 /* Unit tests of the verdict module: each kind of event expectation judged
  * against timelines shaped like real sessions (docs/agent-protocol.md's
  * example exchange, stamped with the harness's clock as session.c does). */
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -464,6 +465,67 @@ START_TEST(test_same_tuple_mismatch)
 }
 END_TEST
 
+/* An IPv6-only client behind a NAT64 (2001:db8:64::/96, outside address
+ * 203.0.113.1) and an IPv4-only server: the client's remote is the
+ * synthesized address of the server's local. */
+#define C_N64_PAIR(remote) \
+	EV(6.3, "client", "'event':'selected-pair','local':'[2001:db8:1::2]:5000'," \
+	   "'remote':'" remote "','family':'ipv6','local_type':'prflx','remote_type':'host'")
+#define S_N64_PAIR EV(6.6, "server", "'event':'selected-pair','local':'203.0.113.10:4000'," \
+		      "'remote':'203.0.113.1:6000','family':'ipv4','local_type':'host'," \
+		      "'remote_type':'prflx'")
+
+static struct verdict_item judge_nat64(const char *text, unsigned plen, const char *prefix)
+{
+	struct scn_expect e = expect_of(SCN_EXP_SAME_TUPLE, SCN_AGENT_BOTH, NULL);
+	struct scn_case *c = case_new(&e, 1);
+	struct topo_nat64 n64;
+	struct topo_node nodes[2];
+	json_t *tl = tl_load(text);
+	struct verdict_item item;
+
+	memset(nodes, 0, sizeof(nodes));
+	memset(&n64, 0, sizeof(n64));
+	n64.prefix.family = AF_INET6;
+	n64.prefix.plen = plen;
+	ck_assert_int_eq(inet_pton(AF_INET6, prefix, n64.prefix.addr), 1);
+	nodes[1].nat64 = &n64;
+	c->plan.nodes = nodes;
+	c->plan.n_nodes = 2;
+	verdict_events(c, tl, &item);
+	json_decref(tl);
+	case_free(c);
+	return item;
+}
+
+START_TEST(test_same_tuple_nat64)
+{
+	static const char good[] = "[" C_N64_PAIR("[2001:db8:64::cb00:710a]:4000") ","
+		S_N64_PAIR "]";
+	static const char other_port[] = "[" C_N64_PAIR("[2001:db8:64::cb00:710a]:4001") ","
+		S_N64_PAIR "]";
+	static const char other_v4[] = "[" C_N64_PAIR("[2001:db8:64::cb00:710b]:4000") ","
+		S_N64_PAIR "]";
+	/* /64: RFC 6052 puts the u octet (zero) before the IPv4 bits. */
+	static const char at64[] = "[" C_N64_PAIR("[2001:db8:122:344:cb:71:a00:0]:4000") ","
+		S_N64_PAIR "]";
+	struct verdict_item it = judge_nat64(good, 96, "2001:db8:64::");
+
+	ck_assert_msg(it.ok, "%s", it.detail);
+	ck_assert_detail_has(it, "client [2001:db8:1::2]:5000 (prflx) -> "
+			     "[2001:db8:64::cb00:710a]:4000 (host), ipv6");
+	it = judge_nat64(good, 96, "2001:db8:65::");          /* not the topology's prefix */
+	ck_assert(!it.ok);
+	ck_assert_detail_has(it, "families differ (and no NAT64 prefix of the topology joins them)");
+	it = judge_nat64(other_port, 96, "2001:db8:64::");
+	ck_assert(!it.ok);
+	it = judge_nat64(other_v4, 96, "2001:db8:64::");
+	ck_assert(!it.ok);
+	it = judge_nat64(at64, 64, "2001:db8:122:344::");
+	ck_assert_msg(it.ok, "%s", it.detail);
+}
+END_TEST
+
 /* ---- pair changes, data, errors ---- */
 
 START_TEST(test_pair_changes)
@@ -652,6 +714,7 @@ Suite *verdict_suite(void)
 	tcase_add_test(tc, test_same_tuple_nat);
 	tcase_add_test(tc, test_same_tuple_missing);
 	tcase_add_test(tc, test_same_tuple_mismatch);
+	tcase_add_test(tc, test_same_tuple_nat64);
 	tcase_add_test(tc, test_pair_changes);
 	tcase_add_test(tc, test_pair_changes_both);
 	tcase_add_test(tc, test_data_echoed);
