@@ -26,8 +26,10 @@ ALL_CFLAGS := -std=gnu11 -g $(OPT) $(WARN) $(SAN) -D_GNU_SOURCE -MMD -MP \
 LDFLAGS  ?=
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 
-# Library code: everything in the modules but the command's main.
-LIB_SRCS := $(wildcard common/*.c netns/*.c reports/*.c) \
+# Library code: everything in the modules but the command's main.  The
+# harness encodes forged STUN requests (harness/inject.c) with the agents'
+# codec, so agents/stun.c is in both libraries (one object).
+LIB_SRCS := $(wildcard common/*.c netns/*.c reports/*.c) agents/stun.c \
             $(filter-out harness/main.c,$(wildcard harness/*.c))
 MAIN_SRC := harness/main.c
 # The agents' core (STUN, ICE, DTLS, protocol) and their two commands.

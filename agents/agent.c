@@ -414,6 +414,7 @@ int agent_main(int argc, char **argv, enum agent_kind kind)
 	ag->name = kind == AGENT_LITE ? "icelab-lite" : "icelab-full";
 	ag->t0_ns = uv_hrtime();
 	ag->data_next_ms = UINT64_MAX;
+	ag->probe_next_ms = UINT64_MAX;
 	ag->po.out = stdout;
 	ag->po.t0_ns = ag->t0_ns;
 	rc = setup_loop(ag);

@@ -26,6 +26,7 @@ enum agent_kind { AGENT_LITE, AGENT_FULL };
 int agent_main(int argc, char **argv, enum agent_kind kind);
 
 #define AGENT_MAX_PENDING 16
+#define AGENT_PROBE_TRIES 7        /* 250 ms doubling: the last at 15.75 s */
 #define AGENT_MAX_STUNC    ICE_MAX_CANDS   /* srflx transactions (host x STUN server) */
 #define AGENT_RELAY_SOCK   1000            /* socket ids from here on are relays: */
                                             /* AGENT_RELAY_SOCK + index into turncs[] */
@@ -87,8 +88,12 @@ struct agent {
 	struct agent_datagram pending[AGENT_MAX_PENDING];
 	size_t n_pending;
 
-	char probe[96];
-	uint64_t probe_sent_ns;
+	/* The data probe: attempt k (1-based) was sent at probe_sent_ns[k-1];
+	 * resent with backoff until echoed, since one record can be lost. */
+	char ufrag_probe[64];
+	uint64_t probe_sent_ns[AGENT_PROBE_TRIES];
+	unsigned probe_n;
+	uint64_t probe_next_ms;    /* UINT64_MAX: not running */
 	bool probe_echoed;
 
 	/* NAT64 (agent_nat64.c): the prefix and its discovery; NULL
@@ -102,6 +107,8 @@ struct agent {
 
 /* agent_net.c */
 uint64_t agent__now_ms(const struct agent *ag);
+void agent__probe_tick(struct agent *ag);
+uint64_t agent__probe_deadline(const struct agent *ag);
 int agent__open_sockets(struct agent *ag, struct icl_err *err);
 void agent__close_sockets(struct agent *ag);
 void agent__ice_callbacks(struct agent *ag, struct ice_callbacks *cb);

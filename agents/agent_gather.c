@@ -191,15 +191,21 @@ static int turn_sock(const struct agent *ag, const union stun_addr *server)
 	return -1;
 }
 
-/* The relay family (REQUESTED-ADDRESS-FAMILY, RFC 8656 7.1): the
- * server's own if the agent gathers it, the other one gathered next. */
-static void relay_families(const struct agent *ag, const union stun_addr *server,
+/* The relay family (REQUESTED-ADDRESS-FAMILY, RFC 8656 7.1): the one the
+ * server item names (`family`), and no other; else the server's own if
+ * the agent gathers it, the other one gathered next. */
+static void relay_families(const struct agent *ag, const struct proto_turn_server *s,
 			   struct turnc_config *cfg)
 {
-	int own = server->sa.sa_family, other = own == AF_INET ? AF_INET6 : AF_INET;
+	int own = s->addr.sa.sa_family, other = own == AF_INET ? AF_INET6 : AF_INET;
 	bool gathers_own = own == AF_INET ? ag->cfg.ipv4 : ag->cfg.ipv6;
 	bool gathers_other = other == AF_INET ? ag->cfg.ipv4 : ag->cfg.ipv6;
 
+	if (s->family) {
+		cfg->family = s->family;
+		cfg->fallback_family = 0;
+		return;
+	}
 	cfg->family = gathers_own ? own : other;
 	cfg->fallback_family = gathers_own && gathers_other ? other : 0;
 }
@@ -220,7 +226,7 @@ static void start_turn(struct agent *ag, const struct proto_turn_server *s, uint
 		gather_failed(ag, why);
 		return;
 	}
-	relay_families(ag, &s->addr, &cfg);
+	relay_families(ag, s, &cfg);
 	snprintf(cfg.username, sizeof(cfg.username), "%s", s->username);
 	snprintf(cfg.password, sizeof(cfg.password), "%s", s->password);
 	tc = turnc_new(&cfg, &cb, &err);

@@ -119,14 +119,54 @@ static void dtls_send_cb(void *user, const uint8_t *buf, size_t len)
 	}
 }
 
+/* Attempt probe_n + 1 of the data probe: one DTLS record can be lost like
+ * any datagram, and a probe sent once would make `data-echoed` luck on an
+ * impaired path.  Backoff 250 ms doubling, AGENT_PROBE_TRIES at most. */
 static void send_probe(struct agent *ag)
 {
+	char probe[128];
 	struct icl_err err;
+	int n;
 
-	snprintf(ag->probe, sizeof(ag->probe), "icelab-probe 1 %s", ice_agent_ufrag(ag->ice));
-	ag->probe_sent_ns = uv_hrtime();
-	if (dtls_conn_send(ag->dtls, (const uint8_t *)ag->probe, strlen(ag->probe), &err) < 0)
+	if (ag->probe_n == 0)
+		snprintf(ag->ufrag_probe, sizeof(ag->ufrag_probe), "%s", ice_agent_ufrag(ag->ice));
+	n = snprintf(probe, sizeof(probe), "icelab-probe %u %s", ag->probe_n + 1, ag->ufrag_probe);
+	ag->probe_sent_ns[ag->probe_n++] = uv_hrtime();
+	ag->probe_next_ms = ag->probe_n < AGENT_PROBE_TRIES
+				    ? agent__now_ms(ag) + (250u << (ag->probe_n - 1))
+				    : UINT64_MAX;
+	if (dtls_conn_send(ag->dtls, (const uint8_t *)probe, (size_t)n, &err) < 0)
 		proto_emit_error(&ag->po, NULL, false, err.msg);
+}
+
+void agent__probe_tick(struct agent *ag)
+{
+	if (ag->dtls && !ag->probe_echoed && ag->probe_next_ms <= agent__now_ms(ag))
+		send_probe(ag);
+}
+
+uint64_t agent__probe_deadline(const struct agent *ag)
+{
+	return ag->probe_echoed ? UINT64_MAX : ag->probe_next_ms;
+}
+
+/* "echo icelab-probe K UFRAG" answering our attempt K: its round trip. */
+static void probe_echoed(struct agent *ag, const uint8_t *buf, size_t len)
+{
+	char text[160], ufrag[64];
+	unsigned k;
+
+	if (ag->probe_echoed || len >= sizeof(text))
+		return;
+	memcpy(text, buf, len);
+	text[len] = '\0';
+	if (sscanf(text, "echo icelab-probe %u %63s", &k, ufrag) != 2 || k == 0 ||
+	    k > ag->probe_n || strcmp(ufrag, ag->ufrag_probe) != 0)
+		return;
+	ag->probe_echoed = true;
+	proto_emit(&ag->po, "data-echoed",
+		   json_pack("{s:I, s:f, s:I}", "bytes", (json_int_t)len, "rtt_ms",
+			     (uv_hrtime() - ag->probe_sent_ns[k - 1]) / 1e6, "attempt", (json_int_t)k));
 }
 
 static void dtls_state_cb(void *user, enum dtls_state st, const char *reason)
@@ -140,7 +180,7 @@ static void dtls_state_cb(void *user, enum dtls_state st, const char *reason)
 	if (st == DTLS_CONNECTED)
 		json_object_set_new(o, "remote_fingerprint_verified", json_true());
 	proto_emit(&ag->po, "dtls-state", o);
-	if (st == DTLS_CONNECTED) {
+	if (st == DTLS_CONNECTED && ag->probe_n == 0) {
 		send_probe(ag);
 		agent__data_start(ag);
 	}
@@ -164,12 +204,8 @@ static void dtls_data_cb(void *user, const uint8_t *buf, size_t len)
 		memcpy(echo + 5, buf, len);
 		if (dtls_conn_send(ag->dtls, echo, len + 5, &err) < 0)
 			proto_emit_error(&ag->po, NULL, false, err.msg);
-	} else if (starts_with(buf, len, "echo ") && len - 5 == strlen(ag->probe) &&
-		   memcmp(buf + 5, ag->probe, len - 5) == 0 && !ag->probe_echoed) {
-		ag->probe_echoed = true;
-		proto_emit(&ag->po, "data-echoed",
-			   json_pack("{s:I, s:f}", "bytes", (json_int_t)len,
-				     "rtt_ms", (uv_hrtime() - ag->probe_sent_ns) / 1e6));
+	} else if (starts_with(buf, len, "echo icelab-probe ")) {
+		probe_echoed(ag, buf, len);
 	} else if (!agent__data_is_stream(buf, len)) {
 		agent__log(ag, "unexpected application data (%zu bytes)", len);
 	}
@@ -379,6 +415,7 @@ static void timer_cb(uv_timer_t *t)
 	if (ag->dtls && ag->dtls_started)
 		dtls_conn_tick(ag->dtls);
 	agent__data_tick(ag);
+	agent__probe_tick(ag);
 	agent__rearm(ag);
 }
 
@@ -410,6 +447,8 @@ void agent__rearm(struct agent *ag)
 		due = agent__gather_deadline(ag);
 	if (agent__data_deadline(ag) < due)
 		due = agent__data_deadline(ag);
+	if (agent__probe_deadline(ag) < due)
+		due = agent__probe_deadline(ag);
 	if (ag->dtls && ag->dtls_started && (d = dtls_conn_timeout_ms(ag->dtls)) >= 0 &&
 	    now + (uint64_t)d < due)
 		due = now + (uint64_t)d;

@@ -254,15 +254,18 @@ static int parse_stun_servers(json_t *a, struct proto_config *c, struct icl_err 
 
 static int parse_turn_server(json_t *o, struct proto_turn_server *t, struct icl_err *err)
 {
-	static const char *const keys[] = { "url", "username", "password", NULL };
+	static const char *const keys[] = { "url", "username", "password", "family", NULL };
+	static const char *const families[] = { "ipv4", "ipv6" };
 	char url[96];
-	int rc;
+	int rc, fam = -1;
 
 	if ((rc = check_keys(o, keys, err)) < 0 ||
 	    (rc = get_string(o, "url", url, sizeof(url), true, err)) < 0 ||
 	    (rc = get_string(o, "username", t->username, sizeof(t->username), true, err)) < 0 ||
-	    (rc = get_string(o, "password", t->password, sizeof(t->password), true, err)) < 0)
+	    (rc = get_string(o, "password", t->password, sizeof(t->password), true, err)) < 0 ||
+	    (rc = get_enum(o, "family", families, 2, &fam, err)) < 0)
 		return rc;
+	t->family = fam < 0 ? 0 : fam == 0 ? AF_INET : AF_INET6;
 	if (proto_parse_endpoint(url, &t->addr, err) < 0)
 		return icl_err_wrap(err, "url");
 	return 0;

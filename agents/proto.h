@@ -40,10 +40,13 @@ enum proto_setup { PROTO_SETUP_ACTPASS, PROTO_SETUP_ACTIVE, PROTO_SETUP_PASSIVE 
 
 #define PROTO_MAX_SERVERS 4               /* stun_servers, turn_servers: each */
 
-/* One of `turn_servers`: {"url":"IP:PORT","username":...,"password":...}. */
+/* One of `turn_servers`: {"url":"IP:PORT","username":...,"password":...},
+ * optionally "family": "ipv4"|"ipv6", the relay family to ask for
+ * (REQUESTED-ADDRESS-FAMILY, RFC 8656 7.2) and no other. */
 struct proto_turn_server {
 	union stun_addr addr;
 	char username[129], password[129];
+	int family;                       /* AF_INET, AF_INET6; 0: not given */
 };
 
 /* `nat64`: how an IPv6-only agent learns its NAT64 prefix, exactly one

@@ -6,8 +6,9 @@
  * "both" agents uses SCN_AGENT_BOTH, "any" SCN_AGENT_ANY.
  *
  * Ownership: everything is inline except `plan` (released by
- * topo_plan_free), `agent[i].configure` (a jansson reference), `expect`
- * and `actions` (heap arrays).  scn_case_free() releases all of it.
+ * topo_plan_free), `agent[i].configure` (a jansson reference), `expect`,
+ * `actions` and `references` (heap arrays).  scn_case_free() releases all
+ * of it.
  */
 #ifndef SCN_CASE_H
 #define SCN_CASE_H
@@ -18,6 +19,7 @@
 #include <jansson.h>
 
 #include "../netns/plan.h"
+#include "inject.h"
 
 #define SCN_MAX_AGENTS 2
 #define SCN_MAX_PARAMS 8
@@ -47,6 +49,8 @@ enum scn_exp_kind {
 	SCN_EXP_DATA_ECHOED,       /* data-echoed emitted (never, if `never`) */
 	SCN_EXP_NO_ERRORS,         /* no error event */
 	SCN_EXP_ERROR,             /* an error event whose reason contains `text` */
+	SCN_EXP_CHECK,             /* a check event of kind `check`, `code`, remote `addr` */
+	SCN_EXP_ROLE_CONFLICT,     /* exactly one agent changed role; the roles now differ */
 	/* The wire, from the captures (wire.c). */
 	SCN_EXP_WIRE_NO_DTLS,      /* no DTLS record from `agent`'s node to `family` / `addr` */
 	SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, /* no DTLS before the first USE-CANDIDATE */
@@ -72,9 +76,12 @@ struct scn_expect {
 	char role[8];              /* dtls: "" any, "client", "server" */
 	struct scn_pair_match pair; /* selected */
 	unsigned min, max;         /* pair-changes; consent: max = interval in ms */
-	char text[128];            /* error: substring of the reason */
+	char text[128];            /* error, and ice/dtls `reason`: substring of the reason */
 	int family;                /* wire no-dtls: 0 any, AF_INET, AF_INET6 */
-	char addr[64];             /* wire no-dtls: "" any, or one destination address */
+	char addr[64];             /* wire no-dtls: "" any, or one destination address;
+				    * check: "" any, or the remote (address pattern) */
+	char check[24];            /* check: the event's `kind`, "" any */
+	int code;                  /* check: its `code`, -1 any */
 	/* The assertion as a user reads it, e.g. "client ice-state connected
 	 * within 3000 ms"; the loader writes it, verdicts quote it. */
 	char what[160];
@@ -86,6 +93,7 @@ struct scn_expect {
 enum scn_act_kind {
 	SCN_ACT_LINK,              /* cut (`up` false) or restore link `link` */
 	SCN_ACT_RESTART,           /* send `restart` to agent `agent` */
+	SCN_ACT_INJECT,            /* send the forged STUN request `inject` (inject.h) */
 };
 
 struct scn_action {
@@ -93,8 +101,23 @@ struct scn_action {
 	unsigned at_ms;            /* from the start of the session */
 	char link[TOPO_NAME_MAX];  /* link */
 	bool up;                   /* link: its new state */
+	int family;                /* link: AF_INET or AF_INET6; 0: both */
+	unsigned ends;             /* link: where it drops, NETCUT_AT_A|_B (netcut.h); 0: both */
 	int agent;                 /* restart: index */
+	struct inject_spec inject; /* inject */
 	struct topo_src src;       /* its item in actions: */
+};
+
+/* signalling.tamper (scn_tamper.c): the description agent `agent`
+ * announces reaches its peer with these fields replaced ("" keeps the
+ * agent's own), every time it is relayed (restarts included). */
+struct scn_tamper {
+	bool on;                   /* false: relayed as announced */
+	int agent;                 /* index of the agent whose description is altered */
+	char ufrag[257];
+	char pwd[257];
+	char fingerprint[200];     /* "sha-256 AB:CD:..." */
+	struct topo_src src;       /* the tamper: mapping */
 };
 
 struct scn_param {
@@ -106,6 +129,10 @@ struct scn_case {
 	char name[SCN_NAME_MAX];   /* "ipv6-oneway[dtls=active,nomination=regular]" */
 	char file[4096];           /* the scenario file as given */
 	char description[1024];
+	/* references: (scn_refs.c), each a one-line URL or citation; heap
+	 * array of heap strings, NULL and 0 when the file has none. */
+	char **references;
+	size_t n_references;
 	struct scn_param param[SCN_MAX_PARAMS]; /* this cell, in matrix key order */
 	size_t n_params;
 	struct topo_plan plan;     /* validated */
@@ -113,6 +140,7 @@ struct scn_case {
 	size_t n_agents;           /* 2 */
 	bool trickle;
 	unsigned signal_delay_ms;  /* each signalling message is relayed this late */
+	struct scn_tamper tamper;  /* signalling.tamper */
 	unsigned timeout_ms;       /* whole case; default 10000 */
 	struct scn_expect *expect;
 	size_t n_expect;

@@ -11,6 +11,7 @@
 int cli_topo(int argc, char **argv);
 int cli_exec(int argc, char **argv); /* `exec` and `shell` */
 int cli_run(int argc, char **argv);  /* `run`, `list` and `check` */
+/* `catalogue` is cat_command() of catalogue.h. */
 
 /* Expand directories among `paths` into their *.yaml files; the result is
  * sorted, and it and its strings are owned by the caller (cli_free_files). */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalogue.h"
 #include "cli.h"
 #include "registry.h"
 
@@ -13,6 +14,7 @@ static const char usage[] =
 	"  list [OPTIONS] [PATH...]  print the case names, matrices expanded\n"
 	"  check PATH...             validate scenario files without running them\n"
 	"  agents                    list the agent implementations known by name\n"
+	"  catalogue [PATH...]       print the scenario catalogue (docs/scenarios.md)\n"
 	"  topo up FILE [--seed N]   build FILE's topology and keep it until Ctrl-C\n"
 	"  topo check [PATH...]      build each topology, run its probes, tear it down\n"
 	"                            (default PATH: scenarios/)\n"
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
 		return cli_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "agents") == 0)
 		return cli_agents();
+	if (strcmp(argv[1], "catalogue") == 0)
+		return cat_command(argc - 1, argv + 1);
 	if (strcmp(argv[1], "topo") == 0)
 		return cli_topo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "shell") == 0 || strcmp(argv[1], "exec") == 0)

@@ -258,7 +258,9 @@ static struct sess_action *session_actions(const struct scn_case *c)
 		const struct scn_action *x = &c->actions[i];
 
 		a[i] = (struct sess_action){ .at_ms = x->at_ms, .up = x->up, .restart = x->agent,
-					     .link = x->kind == SCN_ACT_LINK ? x->link : NULL };
+					     .link = x->kind == SCN_ACT_LINK ? x->link : NULL,
+					     .part = { .family = x->family, .ends = x->ends },
+					     .inject = x->kind == SCN_ACT_INJECT ? &x->inject : NULL };
 	}
 	return a;
 }
@@ -274,9 +276,12 @@ static void run_agents(const struct scn_case *c, const struct run_env *env,
 		.capture_dir = env->case_dir, .actions = acts,
 		.n_actions = acts ? c->n_actions : 0, .hold_ms = c->hold_ms,
 	};
+	struct sess_tamper tamper = { .from = c->tamper.agent, .ufrag = c->tamper.ufrag,
+				      .pwd = c->tamper.pwd, .fingerprint = c->tamper.fingerprint };
 	struct icl_err err;
 	int rc = 0;
 
+	so.tamper = c->tamper.on ? &tamper : NULL;
 	if (c->n_actions > 0 && !acts) {
 		o->error = true;
 		snprintf(o->message, sizeof(o->message), "out of memory");

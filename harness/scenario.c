@@ -19,11 +19,11 @@
 #include "scn_int.h"
 #include "scn_topo.h"
 
-static const char *const top_keys[] = { "name", "description", "matrix", "topology", "agents",
-					"signalling", "timeout", "expect", "expected-failure",
-					"actions", "hold", NULL };
+static const char *const top_keys[] = { "name", "description", "references", "matrix",
+					"topology", "agents", "signalling", "timeout", "expect",
+					"expected-failure", "actions", "hold", NULL };
 static const char *const topo_keys[] = { "nodes", "links", "probes", NULL };
-static const char *const signal_keys[] = { "trickle", "delay", NULL };
+static const char *const signal_keys[] = { "trickle", "delay", "tamper", NULL };
 
 #define SCN_FILE_MAX (4u << 20) /* scenario files are hand-written */
 #define SCENARIO_NAME_MAX 128
@@ -158,6 +158,12 @@ static int read_signalling(struct scn_ctx *c, struct fy_node *root, struct scn_c
 			      scn_fmt_ms(k->signal_delay_ms, a, sizeof(a)),
 			      scn_fmt_ms(k->timeout_ms, b, sizeof(b)));
 	}
+	if (rc == 0 && (p = scn_pair(c, v, "tamper")) != NULL) {
+		size_t old2 = scn_path_key(c, "tamper");
+
+		rc = scn_read_tamper(c, fy_node_pair_value(p), k);
+		scn_path_pop(c, old2);
+	}
 	scn_path_pop(c, old);
 	return rc;
 }
@@ -168,7 +174,8 @@ static int read_body(struct scn_ctx *c, struct fy_node *root, const struct scn_m
 	struct fy_node *topo = fy_node_pair_value(scn_pair(c, root, "topology"));
 	int rc;
 
-	if ((rc = scn_get_str(c, root, "description", k->description, sizeof(k->description))) < 0)
+	if ((rc = scn_get_str(c, root, "description", k->description, sizeof(k->description))) < 0 ||
+	    (rc = scn_read_references(c, root, k)) < 0)
 		return rc;
 	if ((k->plan.file = strdup(c->name)) == NULL)
 		return scn_oom(c);
@@ -387,6 +394,7 @@ void scn_case_free(struct scn_case *c)
 	}
 	free(c->expect);
 	free(c->actions);
+	scn_free_references(c);
 	memset(c, 0, sizeof(*c));
 }
 

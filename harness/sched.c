@@ -33,7 +33,8 @@ struct worker {
 
 struct sched {
 	struct sched_case *cases;
-	size_t n, next, done;
+	size_t *order;             /* start order: indices into cases */
+	size_t n, next, done;      /* next: position in order */
 	const struct sched_opts *o;
 	struct worker w[SCHED_MAX_JOBS];
 	int kept[256];             /* sockets of workers keeping a topology */
@@ -233,7 +234,8 @@ static void finish_worker(struct sched *s, struct worker *w, char tag, const cha
 
 static int start_worker(struct sched *s, struct worker *w, struct icl_err *err)
 {
-	struct sched_case *sc = &s->cases[s->next];
+	size_t idx = s->order[s->next];
+	struct sched_case *sc = &s->cases[idx];
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -251,7 +253,7 @@ static int start_worker(struct sched *s, struct worker *w, struct icl_err *err)
 		worker_main(s, sc, sv[1]);
 	}
 	close(sv[1]);
-	*w = (struct worker){.pid = w->pid, .sock = sv[0], .idx = s->next,
+	*w = (struct worker){.pid = w->pid, .sock = sv[0], .idx = idx,
 			     .deadline = mono_ms() + sc->c->timeout_ms + SCHED_SLACK_MS};
 	s->next++;
 	return 0;
@@ -367,6 +369,33 @@ static void wait_kept(struct sched *s)
 	on_signal(s);
 }
 
+/* Longest first (the classic LPT rule): with several jobs, a long case
+ * started last would leave the other slots idle at the end of the run.  A
+ * case's `hold` is a lower bound of its length and its timeout an upper
+ * one; equal keys keep the file order. */
+static int by_length(const void *a, const void *b, void *arg)
+{
+	const struct sched_case *c = arg;
+	const struct scn_case *x = c[*(const size_t *)a].c, *y = c[*(const size_t *)b].c;
+
+	if (x->hold_ms != y->hold_ms)
+		return x->hold_ms < y->hold_ms ? 1 : -1;
+	if (x->timeout_ms != y->timeout_ms)
+		return x->timeout_ms < y->timeout_ms ? 1 : -1;
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int start_order(struct sched *s, struct icl_err *err)
+{
+	if (!(s->order = calloc(s->n ? s->n : 1, sizeof(*s->order))))
+		return icl_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		s->order[i] = i;
+	if (s->o->jobs > 1)
+		qsort_r(s->order, s->n, sizeof(*s->order), by_length, s->cases);
+	return 0;
+}
+
 static int sched_init(struct sched *s, struct sched_case *cases, size_t n,
 		      const struct sched_opts *o, struct icl_err *err)
 {
@@ -378,6 +407,8 @@ static int sched_init(struct sched *s, struct sched_case *cases, size_t n,
 	*s = (struct sched){.cases = cases, .n = n, .o = o};
 	for (unsigned i = 0; i < SCHED_MAX_JOBS; i++)
 		s->w[i].sock = -1;
+	if (start_order(s, err) < 0)
+		return err->code;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -385,6 +416,7 @@ static int sched_init(struct sched *s, struct sched_case *cases, size_t n,
 	sigprocmask(SIG_BLOCK, &mask, &s->oldmask);
 	if ((s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
 		sigprocmask(SIG_SETMASK, &s->oldmask, NULL);
+		free(s->order);
 		return icl_err_set(err, -errno, "signalfd: %s", strerror(errno));
 	}
 	return 0;
@@ -404,7 +436,7 @@ int sched_run(struct sched_case *cases, size_t n, const struct sched_opts *o,
 				break;
 		if (s.interrupted && s.next < s.n) {
 			for (; s.next < s.n; s.next++, s.done++)
-				cases[s.next].result = error_result(&cases[s.next],
+				cases[s.order[s.next]].result = error_result(&cases[s.order[s.next]],
 								     "not run: the run was interrupted");
 		}
 		if (s.done < s.n)
@@ -420,5 +452,6 @@ int sched_run(struct sched_case *cases, size_t n, const struct sched_opts *o,
 		fputs("\r\033[K", o->out);
 	close(s.sigfd);
 	sigprocmask(SIG_SETMASK, &s.oldmask, NULL);
+	free(s.order);
 	return rc;
 }

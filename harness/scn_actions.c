@@ -1,5 +1,6 @@
 /* scn_actions.c - read `actions:` and `hold:`: what the harness does to a
- * running case and when (cut or restore a link, restart an agent), and
+ * running case and when (cut or restore a link, or one family or one
+ * direction of it; restart an agent), and
  * how long the case runs at least (docs/scenario-format.md).
  *
  * Every item is checked against the case: the link and the agent must
@@ -10,9 +11,64 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
-static const char *const action_keys[] = { "at", "link", "state", "restart", NULL };
+#include "netcut.h"
+
+static const char *const action_keys[] = { "at", "link", "state", "family", "direction",
+					   "restart", "inject", NULL };
 static const char *const link_states[] = { "down", "up", NULL };
+static const char *const link_families[] = { "both", "ipv4", "ipv6", NULL };
+static const char *const link_directions[] = { "both", "a-to-b", "b-to-a", NULL };
+/* The keys only a link action takes. */
+static const char *const link_only_keys[] = { "state", "family", "direction", NULL };
+
+static bool link_has_family(const struct topo_link *l, int family)
+{
+	for (int i = 0; i < 2; i++)
+		for (size_t j = 0; j < l->end[i].n_addr; j++)
+			if (l->end[i].addr[j].family == family)
+				return true;
+	return false;
+}
+
+/* `family:` of a link action: both by default.  A family the link has no
+ * address of never crosses it, so cutting it would test nothing. */
+static int read_link_family(struct scn_ctx *c, struct fy_node *item, const struct topo_link *l,
+			    struct scn_action *a)
+{
+	struct fy_node_pair *p = scn_pair(c, item, "family");
+	size_t old;
+	int i = 0, rc;
+
+	if (p == NULL)
+		return 0;
+	old = scn_path_key(c, "family");
+	rc = scn_as_enum(c, fy_node_pair_value(p), link_families, &i);
+	a->family = i == 1 ? AF_INET : i == 2 ? AF_INET6 : 0;
+	if (rc == 0 && a->family != 0 && !link_has_family(l, a->family))
+		rc = scn_fail(c, fy_node_pair_value(p), "link %s has no %s address at either end; "
+			      "the cut would drop nothing", l->name, link_families[i]);
+	scn_path_pop(c, old);
+	return rc;
+}
+
+/* `direction:` of a link action: a-to-b drops what end a sends, where it
+ * arrives at end b.  Both by default. */
+static int read_link_direction(struct scn_ctx *c, struct fy_node *item, struct scn_action *a)
+{
+	struct fy_node_pair *p = scn_pair(c, item, "direction");
+	size_t old;
+	int i = 0, rc;
+
+	if (p == NULL)
+		return 0;
+	old = scn_path_key(c, "direction");
+	rc = scn_as_enum(c, fy_node_pair_value(p), link_directions, &i);
+	a->ends = i == 1 ? NETCUT_AT_B : i == 2 ? NETCUT_AT_A : 0;
+	scn_path_pop(c, old);
+	return rc;
+}
 
 static int read_link(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,
 		     struct scn_action *a)
@@ -32,7 +88,9 @@ static int read_link(struct scn_ctx *c, struct fy_node *item, const struct scn_c
 		a->up = up == 1;
 	}
 	scn_path_pop(c, old);
-	return rc;
+	if (rc == 0)
+		rc = read_link_family(c, item, topo_plan_link(&k->plan, a->link), a);
+	return rc < 0 ? rc : read_link_direction(c, item, a);
 }
 
 static int read_restart(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,
@@ -46,11 +104,15 @@ static int read_restart(struct scn_ctx *c, struct fy_node *item, const struct sc
 	if (rc == 0 && (a->agent = scn_case_agent(k, name)) < 0)
 		rc = scn_fail(c, v, "unknown agent '%s' (agents: %s, %s)", name, k->agent[0].name,
 			      k->agent[1].name);
-	if (rc == 0 && scn_pair(c, item, "state") != NULL) {
+	for (int i = 0; rc == 0 && link_only_keys[i] != NULL; i++) {
+		struct fy_node_pair *p = scn_pair(c, item, link_only_keys[i]);
+
+		if (p == NULL)
+			continue;
 		scn_path_pop(c, old);
-		old = scn_path_key(c, "state");
-		rc = scn_fail(c, fy_node_pair_value(scn_pair(c, item, "state")),
-			      "only a link action takes a state");
+		old = scn_path_key(c, link_only_keys[i]);
+		rc = scn_fail(c, fy_node_pair_value(p), "only a link action takes a %s",
+			      link_only_keys[i]);
 	}
 	a->kind = SCN_ACT_RESTART;
 	scn_path_pop(c, old);
@@ -80,18 +142,21 @@ static int read_at(struct scn_ctx *c, struct fy_node *item, const struct scn_cas
 static int read_action(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,
 		       struct scn_action *a)
 {
-	bool link = scn_pair(c, item, "link") != NULL, restart;
+	bool link = scn_pair(c, item, "link") != NULL, restart, inject;
 	int rc;
 
 	if ((rc = scn_want_map(c, item)) < 0 || (rc = scn_check_keys(c, item, action_keys)) < 0)
 		return rc;
 	restart = scn_pair(c, item, "restart") != NULL;
+	inject = scn_pair(c, item, "inject") != NULL;
 	a->src = scn_src(c, item);
-	if (link == restart)
-		return scn_fail(c, item, "%s: give one of link (with state) or restart",
-				link ? "one action per item" : "no action");
+	if (link + restart + inject != 1)
+		return scn_fail(c, item, "%s: give one of link (with state), restart or inject",
+				link || restart || inject ? "one action per item" : "no action");
 	if ((rc = read_at(c, item, k, a)) < 0)
 		return rc;
+	if (inject)
+		return scn_read_inject(c, item, k, a);
 	return link ? read_link(c, item, k, a) : read_restart(c, item, k, a);
 }
 

@@ -24,7 +24,7 @@ static const char *const timer_keys[] = { "ta", "rto", "nominate-after", "consen
 static const char *const timer_fields[] = { "ta_ms", "rto_ms", "nominate_after_ms",
 					    "consent_interval_ms", "consent_timeout_ms",
 					    "data_interval_ms" };
-static const char *const turn_keys[] = { "url", "username", "password", NULL };
+static const char *const turn_keys[] = { "url", "username", "password", "family", NULL };
 static const char *const roles[] = { "controlling", "controlled", NULL };
 static const char *const nominations[] = { "regular", "aggressive", NULL };
 static const char *const setups[] = { "actpass", "active", "passive", NULL };
@@ -212,7 +212,7 @@ static int turn_item(struct scn_ctx *c, struct fy_node *n, size_t i, void *arg)
 	struct fy_node *v;
 	json_t *o;
 	size_t old;
-	int fam, rc;
+	int fam, rfam = -1, rc;
 
 	(void)i;
 	if ((rc = scn_want_map(c, n)) < 0 || (rc = scn_check_keys(c, n, turn_keys)) < 0 ||
@@ -231,6 +231,10 @@ static int turn_item(struct scn_ctx *c, struct fy_node *n, size_t i, void *arg)
 	if (scn_pair(c, n, "username") != NULL && (rc = put(c, o, "username", json_string(user))) < 0)
 		return rc;
 	if (scn_pair(c, n, "password") != NULL && (rc = put(c, o, "password", json_string(pass))) < 0)
+		return rc;
+	/* The relay family to ask for (REQUESTED-ADDRESS-FAMILY), if given. */
+	if ((rc = scn_get_enum(c, n, "family", families, &rfam)) < 0 ||
+	    (rfam >= 0 && (rc = put(c, o, "family", json_string(families[rfam]))) < 0))
 		return rc;
 	return 0;
 }

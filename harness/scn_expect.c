@@ -32,11 +32,17 @@ static const char *const wire_words[] = { "dtls-after-use-candidate", "symmetric
 static const char *const wire_keys[] = { "no-dtls", "consent-interval", NULL };
 static const char *const no_dtls_keys[] = { "from", "to-family", "to", NULL };
 static const char *const consent_keys[] = { "agent", "max", NULL };
+static const char *const check_kinds[] = { "request-answered", "check-succeeded",
+					   "check-failed", "role-changed", "prflx",
+					   "nominating", NULL };
+static const char *const check_keys[] = { "kind", "code", "remote", NULL };
+static const char *const resolved_word[] = { "resolved", NULL };
 
 /* Every key an item may have, for "unknown key" messages. */
 static const char *const item_keys[] = { "ice", "dtls", "selected", "same-tuple", "pair-changes",
-					 "data-echoed", "errors", "error", "wire", "agent",
-					 "within", "after", "never", "role", NULL };
+					 "data-echoed", "errors", "error", "wire", "check",
+					 "role-conflict", "agent", "within", "after", "never",
+					 "role", "reason", NULL };
 
 #define PAIR_CHANGES_MAX 100000u
 
@@ -194,6 +200,71 @@ static int read_error(struct item *it, struct fy_node *v)
 	return rc;
 }
 
+/* `code` of a check: 0 (success) or a STUN error code. */
+static int read_code(struct scn_ctx *c, struct fy_node *map, int *out)
+{
+	struct fy_node_pair *p = scn_pair(c, map, "code");
+	unsigned v = 0;
+	size_t old;
+	int rc;
+
+	if (p == NULL)
+		return 0;
+	old = scn_path_key(c, "code");
+	rc = scn_as_uint(c, fy_node_pair_value(p), 0, 699, &v);
+	if (rc == 0 && v != 0 && v < 300)
+		rc = scn_fail(c, fy_node_pair_value(p), "%u is no STUN error code: give 0 for "
+			      "success or an error code 300..699 (RFC 8489 14.8)", v);
+	scn_path_pop(c, old);
+	*out = (int)v;
+	return rc;
+}
+
+/* `check: KIND` or `check: { kind, code, remote }` (docs/agent-protocol.md). */
+static int read_check(struct item *it, struct fy_node *v)
+{
+	struct scn_expect *e = it->e;
+	struct scn_ctx *c = it->c;
+	int kd = -1, rc;
+
+	e->kind = SCN_EXP_CHECK;
+	e->code = -1;
+	if (v != NULL && fy_node_is_scalar(v) && !scn_is_null(v))
+		rc = scn_as_enum(c, v, check_kinds, &kd);
+	else if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, check_keys)) < 0)
+		return rc;
+	else if (fy_node_mapping_item_count(v) == 0)
+		return scn_fail(c, v, "give at least one of kind, code, remote");
+	else if ((rc = scn_get_enum(c, v, "kind", check_kinds, &kd)) == 0 &&
+		 (rc = read_code(c, v, &e->code)) == 0)
+		rc = read_end_addr(c, v, "remote", e->addr, sizeof(e->addr), 0);
+	if (kd >= 0)
+		snprintf(e->check, sizeof(e->check), "%s", check_kinds[kd]);
+	return rc;
+}
+
+/* Only a conflict can be resolved: both agents claim one role in the file. */
+static int read_role_conflict(struct item *it, struct fy_node *v)
+{
+	const struct scn_case *k = it->k;
+	const char *r0, *r1;
+	int w = 0, rc = scn_as_enum(it->c, v, resolved_word, &w);
+
+	it->e->kind = SCN_EXP_ROLE_CONFLICT;
+	if (rc < 0)
+		return rc;
+	r0 = json_string_value(json_object_get(k->agent[0].configure, "role"));
+	r1 = json_string_value(json_object_get(k->agent[1].configure, "role"));
+	if (r0 == NULL || r1 == NULL)
+		return scn_fail(it->c, v, "give both agents a 'role': the conflict is between the "
+				"roles they start with");
+	if (strcmp(r0, r1) != 0)
+		return scn_fail(it->c, v, "the agents start in different roles (%s %s, %s %s): "
+				"there is no conflict to resolve", k->agent[0].name, r0,
+				k->agent[1].name, r1);
+	return 0;
+}
+
 /* ---- wire ---------------------------------------------------------------------- */
 
 static int read_no_dtls(struct item *it, struct fy_node *v)
@@ -275,8 +346,10 @@ static int read_wire(struct item *it, struct fy_node *v)
 	return 0;
 }
 
-static const char *const m_state[] = { "agent", "within", "after", "never", NULL };
-static const char *const m_dtls[] = { "agent", "within", "after", "never", "role", NULL };
+static const char *const m_state[] = { "agent", "within", "after", "never", "reason", NULL };
+static const char *const m_dtls[] = { "agent", "within", "after", "never", "role", "reason",
+				       NULL };
+static const char *const m_check[] = { "agent", "within", "after", "never", NULL };
 static const char *const m_data[] = { "agent", "within", "after", NULL };
 static const char *const m_agent[] = { "agent", NULL };
 static const char *const m_none[] = { NULL };
@@ -291,6 +364,8 @@ static const struct kind_def kinds[] = {
 	{ "errors", m_agent, SCN_AGENT_BOTH, read_errors },
 	{ "error", m_agent, SCN_AGENT_ANY, read_error },
 	{ "wire", m_none, SCN_AGENT_BOTH, read_wire },
+	{ "check", m_check, SCN_AGENT_BOTH, read_check },
+	{ "role-conflict", m_none, SCN_AGENT_BOTH, read_role_conflict },
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -393,7 +468,8 @@ static int find_kind(struct scn_ctx *c, struct fy_node *item, const struct kind_
 	}
 	if (*out == NULL)
 		return scn_fail(c, item, "no assertion: give one of ice, dtls, selected, "
-				"same-tuple, pair-changes, data-echoed, errors, error, wire");
+				"same-tuple, pair-changes, data-echoed, errors, error, wire, check, "
+				"role-conflict");
 	return 0;
 }
 
@@ -442,7 +518,8 @@ static int read_mods(struct item *it, struct fy_node *item)
 	if ((rc = scn_get_bool(c, item, "never", &never)) < 0 ||
 	    (rc = scn_get_duration(c, item, "within", 1, SCN_TIMEOUT_MAX_MS, &e->within_ms)) < 0 ||
 	    (rc = scn_get_duration(c, item, "after", 0, SCN_TIMEOUT_MAX_MS, &e->after_ms)) < 0 ||
-	    (rc = scn_get_enum(c, item, "role", dtls_roles, &role)) < 0)
+	    (rc = scn_get_enum(c, item, "role", dtls_roles, &role)) < 0 ||
+	    (rc = scn_get_str(c, item, "reason", e->text, sizeof(e->text))) < 0)
 		return rc;
 	e->never = e->never || never;
 	if (role >= 0)
@@ -488,6 +565,9 @@ static int check_timing(struct item *it, struct fy_node *item)
 		return fail_mod(it, item, "after", "%s is not before 'within' (%s): nothing could "
 				"happen in between", scn_fmt_ms(e->after_ms, a, sizeof(a)),
 				scn_fmt_ms(e->within_ms, b, sizeof(b)));
+	if (scn_pair(it->c, item, "reason") != NULL && (e->never || e->text[0] == '\0'))
+		return fail_mod(it, item, "reason", e->never ? "has no meaning for what must never "
+				"happen" : "give the text the state's reason must contain");
 	if (e->role[0] != '\0' && strcmp(e->state, "connected") != 0)
 		return fail_mod(it, item, "role", "a DTLS role is only known once connected; this "
 				"item expects dtls-state %s", e->state);
@@ -560,10 +640,22 @@ static void what_wire(const struct scn_case *k, struct scn_expect *e)
 			 subject(k, e->agent), e->max);
 }
 
+static void what_check(const struct scn_case *k, struct scn_expect *e, const char *t)
+{
+	char code[24] = "", remote[80] = "";
+
+	if (e->code >= 0)
+		snprintf(code, sizeof(code), " code %d", e->code);
+	if (e->addr[0])
+		snprintf(remote, sizeof(remote), " remote %s", e->addr);
+	set_what(e, "%s: %scheck event%s%s%s%s%s", subject(k, e->agent), e->never ? "no " : "",
+		 e->check[0] ? " " : "", e->check, code, remote, t);
+}
+
 static void what_item(const struct scn_case *k, struct scn_expect *e)
 {
 	const char *who = subject(k, e->agent);
-	char t[64] = "", role[24] = "";
+	char t[112] = "", role[24] = "";
 
 	if (e->within_ms)
 		snprintf(t, sizeof(t), " within %u ms", e->within_ms);
@@ -571,6 +663,8 @@ static void what_item(const struct scn_case *k, struct scn_expect *e)
 		snprintf(t + strlen(t), sizeof(t) - strlen(t), " not before %u ms", e->after_ms);
 	if (e->role[0])
 		snprintf(role, sizeof(role), " as %s", e->role);
+	if (e->text[0] && (e->kind == SCN_EXP_ICE || e->kind == SCN_EXP_DTLS))
+		snprintf(t + strlen(t), sizeof(t) - strlen(t), " (reason ~ \"%.24s\")", e->text);
 	if (e->kind == SCN_EXP_ICE || e->kind == SCN_EXP_DTLS)
 		set_what(e, "%s %s%s-state %s%s%s", who,
 			 !e->never ? "" : e->agent == SCN_AGENT_BOTH ? "never reach " : "never reaches ",
@@ -590,6 +684,10 @@ static void what_item(const struct scn_case *k, struct scn_expect *e)
 	else if (e->kind == SCN_EXP_ERROR)
 		set_what(e, "%s: an error event whose reason contains \"%s\"",
 			 who, e->text);
+	else if (e->kind == SCN_EXP_CHECK)
+		what_check(k, e, t);
+	else if (e->kind == SCN_EXP_ROLE_CONFLICT)
+		set_what(e, "exactly one agent changes its ICE role; the roles end opposite");
 	else
 		what_wire(k, e);
 }

@@ -62,6 +62,20 @@ int scn_read_agents(struct scn_ctx *c, struct fy_node *root, struct scn_case *k)
 /* expect: of `root` into k->expect (needs the agents and k->timeout_ms). */
 int scn_read_expect(struct scn_ctx *c, struct fy_node *root, struct scn_case *k);
 
+/* signalling.tamper: (the mapping `map`) into k->tamper (scn_tamper.c;
+ * needs the agents). */
+int scn_read_tamper(struct scn_ctx *c, struct fy_node *map, struct scn_case *k);
+
+/* The `inject` action of actions item `item` into `a` (scn_inject.c;
+ * needs the agents and the plan). */
+int scn_read_inject(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,
+		    struct scn_action *a);
+
+/* references: of `root` into k->references (scn_refs.c); released by
+ * scn_free_references(), which scn_case_free() calls. */
+int scn_read_references(struct scn_ctx *c, struct fy_node *root, struct scn_case *k);
+void scn_free_references(struct scn_case *k);
+
 /* actions: and hold: of `root` into k->actions, k->hold_ms (scn_actions.c;
  * needs the agents, the plan and k->timeout_ms). */
 int scn_read_actions(struct scn_ctx *c, struct fy_node *root, struct scn_case *k);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent_proc.h"
 #include "capture.h"
@@ -19,6 +20,15 @@ struct side {
 	json_t *cands;         /* its candidate strings */
 	bool hello, gathered, remote_sent, ended;
 	bool restarted;        /* a new description is out; not yet relayed whole */
+};
+
+/* The socket a forged request left from (an `inject` action), in its
+ * node; what comes back is recorded. */
+struct inj_sock {
+	uv_udp_t h;
+	struct sess *s;
+	char src[64];          /* its address, as the answers' `to` */
+	struct inj_sock *next;
 };
 
 /* A signalling message held back by signal_delay_ms.  All messages wait
@@ -42,6 +52,7 @@ struct sess {
 	struct side side[2];
 	struct capture *cap;
 	uint64_t t0_ns;
+	struct inj_sock *inj;  /* sockets of inject actions, closed by finish() */
 	bool stopping;
 };
 
@@ -121,6 +132,25 @@ static void drop_delayed(struct sess *s)
 	s->q_tail = &s->q_head;
 }
 
+static void replace_field(json_t *cmd, const char *key, const char *value)
+{
+	if (value && value[0])
+		json_object_set_new(cmd, key, json_string(value));
+}
+
+/* The signalling server lies (sess_options.tamper): `from`'s description
+ * reaches the peer with some fields replaced. */
+static void tamper(const struct sess *s, const struct side *from, json_t *cmd)
+{
+	const struct sess_tamper *t = s->o->tamper;
+
+	if (!t || t->from != from->idx)
+		return;
+	replace_field(cmd, "ufrag", t->ufrag);
+	replace_field(cmd, "pwd", t->pwd);
+	replace_field(cmd, "fingerprint", t->fingerprint);
+}
+
 /* set-remote-description for `to`, from what `from` announced. */
 static void send_remote(struct side *to, struct side *from, bool eoc)
 {
@@ -135,6 +165,7 @@ static void send_remote(struct side *to, struct side *from, bool eoc)
 		broken(to->s, "agent %s: %s", from->ap.name, "local-description lacks a field");
 		return;
 	}
+	tamper(to->s, from, cmd);
 	to->remote_sent = true;
 	signal_cmd(to, cmd);
 }
@@ -299,14 +330,136 @@ static void on_exit_agent(struct aproc *ap)
 	broken(sd->s, "agent %s: exited before the session ended (%s)", ap->name, why);
 }
 
+/* ---- inject actions: a third node's forged checks ---------------------------- */
+
+/* On the timeline as agent "harness": what the harness itself did. */
+static void record(struct sess *s, json_t *ev)
+{
+	double t = (double)(uv_hrtime() - s->t0_ns) / 1e6;
+
+	json_object_set_new(ev, "ts", json_real(t));
+	json_array_append_new(s->r->timeline, json_pack("{s:f, s:s, s:o}", "t", t, "agent",
+							 "harness", "event", ev));
+}
+
+static void inj_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	static char unused;
+
+	(void)h;
+	(void)hint;
+	*buf = uv_buf_init(malloc(2048), 2048);
+	if (!buf->base)
+		*buf = uv_buf_init(&unused, 0);
+}
+
+static void inj_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct sockaddr *from,
+		     unsigned flags)
+{
+	struct inj_sock *is = h->data;
+	char addr[64];
+
+	(void)flags;
+	if (n > 0 && from) {
+		inject_addr_str((const struct sockaddr_storage *)from, addr, sizeof(addr));
+		record(is->s, json_pack("{s:s, s:s, s:s, s:i}", "event", "inject-answer", "from",
+					addr, "to", is->src,
+					"code", inject_answer_code((const uint8_t *)buf->base,
+								   (size_t)n)));
+	}
+	if (buf->len)
+		free(buf->base);
+}
+
+/* A socket in the attacker's node, connected to `dst` (so that the
+ * node's routing picks the source address, and only `dst` is heard);
+ * its answers are recorded. */
+static struct inj_sock *inj_open(struct sess *s, const struct inject_spec *x,
+				 const struct sockaddr_storage *dst, socklen_t dlen,
+				 struct icl_err *err)
+{
+	struct sockaddr_storage me;
+	socklen_t len = sizeof(me);
+	struct inj_sock *is;
+	int fd;
+
+	if (inject_socket(s->t, x->from, x->family, &fd, err) < 0)
+		return NULL;
+	if (connect(fd, (const struct sockaddr *)dst, dlen) < 0 ||
+	    !(is = calloc(1, sizeof(*is)))) {
+		icl_err_set(err, -errno, "inject from node %s: %s", x->from, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	getsockname(fd, (struct sockaddr *)&me, &len);
+	inject_addr_str(&me, is->src, sizeof(is->src));
+	is->s = s;
+	is->h.data = is;
+	uv_udp_init(&s->loop, &is->h);
+	uv_udp_open(&is->h, fd);
+	uv_udp_recv_start(&is->h, inj_alloc, inj_recv);
+	is->next = s->inj;
+	s->inj = is;
+	return is;
+}
+
+/* Aim at the agent's selected address (or its host candidate), claim a
+ * username, send once from the `from` node. */
+static void run_inject(struct sess *s, const struct inject_spec *x)
+{
+	const char *to = s->o->agent[x->to & 1].name, *peer = s->o->agent[!(x->to & 1)].name;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	struct icl_err err;
+	struct inj_sock *is;
+	uint8_t buf[600];
+	char user[520], addr[64];
+	uv_buf_t b;
+	int n;
+
+	if (inject_target(s->r->timeline, to, x->family, &dst, &dlen, &err) < 0 ||
+	    !(is = inj_open(s, x, &dst, dlen, &err))) {
+		broken(s, "action %s: %s", "inject", err.msg);
+		return;
+	}
+	inject_username(s->r->timeline, to, peer, x->sniffed_username, user, sizeof(user));
+	n = inject_encode(x, user, buf, sizeof(buf));
+	b = uv_buf_init((char *)buf, n > 0 ? (unsigned)n : 0);
+	if (n < 0 || (n = uv_udp_try_send(&is->h, &b, 1, NULL)) < 0) {
+		broken(s, "action %s: %s", "inject", uv_strerror(n));
+		return;
+	}
+	inject_addr_str(&dst, addr, sizeof(addr));
+	record(s, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "event", "inject", "node",
+			    x->from, "from", is->src, "to", addr, "username", user,
+			    "use_candidate", x->use_candidate, "integrity",
+			    x->integrity == INJECT_MI_NONE ? "none" : "wrong"));
+}
+
+static void inj_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void inj_close_all(struct sess *s)
+{
+	for (struct inj_sock *is = s->inj, *next; is; is = next) {
+		next = is->next;
+		uv_close((uv_handle_t *)&is->h, inj_closed);
+	}
+	s->inj = NULL;
+}
+
 static void run_action(struct sess *s, const struct sess_action *a)
 {
 	struct side *sd = &s->side[a->restart & 1];
 	struct icl_err err;
 
-	if (a->link == NULL)
+	if (a->inject)
+		run_inject(s, a->inject);
+	else if (a->link == NULL)
 		send_cmd(sd, json_pack("{s:s}", "cmd", "restart"));
-	else if (netcut_set(s->t, a->link, a->up, &err) < 0)
+	else if (netcut_set(s->t, a->link, a->part, a->up, &err) < 0)
 		broken(s, "action %s: %s", a->up ? "restore" : "cut", err.msg);
 }
 
@@ -409,6 +562,7 @@ static void finish(struct sess *s)
 	uv_close((uv_handle_t *)&s->delay, NULL);
 	uv_close((uv_handle_t *)&s->act, NULL);
 	uv_close((uv_handle_t *)&s->hold, NULL);
+	inj_close_all(s);
 	drop_delayed(s);
 	while (uv_loop_alive(&s->loop))
 		uv_run(&s->loop, UV_RUN_ONCE);

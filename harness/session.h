@@ -21,6 +21,8 @@
 
 #include "../common/err.h"
 #include "../netns/topo.h"
+#include "inject.h"
+#include "netcut.h"
 
 struct sess_agent {
 	const char *name;          /* "client", "server" */
@@ -38,13 +40,26 @@ struct sess_action {
 	unsigned at_ms;            /* from the session's start */
 	const char *link;          /* non-NULL: cut (`up` false) or restore this link */
 	bool up;
+	struct netcut_part part;   /* link: which families and directions; zero: all */
+	/* Non-NULL: send this forged STUN request from a third node (its
+	 * answers go to the timeline as agent "harness"); borrowed. */
+	const struct inject_spec *inject;
 	int restart;               /* link NULL: the agent (0 or 1) to restart */
+};
+
+/* Fields replaced in the descriptions agent `from` announces, on their
+ * way to the peer (set-remote-description; restarts too).  NULL or ""
+ * keeps the agent's own value. */
+struct sess_tamper {
+	int from;                  /* 0 or 1 */
+	const char *ufrag, *pwd, *fingerprint;
 };
 
 struct sess_options {
 	struct sess_agent agent[2];
 	bool trickle;
 	unsigned signal_delay_ms;  /* relay each signalling message this late */
+	const struct sess_tamper *tamper; /* NULL: relay descriptions as announced */
 	unsigned timeout_ms;       /* whole session */
 	unsigned settle_ms;        /* keep recording this long after both ended */
 	/* In time order; borrowed.  The session does not end before the last

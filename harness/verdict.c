@@ -17,7 +17,8 @@
  *   ignored).  ICE "connected" is also reached by "completed", which
  *   implies it.  When the state is not reached the detail quotes the last
  *   few states the agent went through, with their times (and the reason
- *   of a failed DTLS state).
+ *   of a failed DTLS state).  With `text` (the `reason` modifier), that
+ *   first event's reason must contain it.
  * - SELECTED: the agent's LAST selected-pair event matches every set field
  *   of `pair`.  Address patterns: "ADDR" (any port), "ADDR:PORT",
  *   "ADDR:*", IPv6 as "[ADDR]:PORT" / "[ADDR]:*" / "[ADDR]" / bare "ADDR";
@@ -37,6 +38,13 @@
  *   one when set); `never`: none.
  * - NO_ERRORS: no error event; the detail quotes the first one.
  * - ERROR: an error event whose reason contains `text` ("" : any).
+ * - CHECK: a `check` event with kind `check` ("" any), `code` (-1 any)
+ *   and a remote matching `addr` ("" any); within_ms / after_ms bound the
+ *   first match; `never`: none matches.
+ * - ROLE_CONFLICT (both agents, `agent` ignored): exactly one agent emits
+ *   check role-changed (its last `reason` is its new role), and the
+ *   roles then differ; the roles it starts from are the `role` of each
+ *   agent's configure, which the loader requires.
  * - Wire kinds: judged by wire.c; their items get judged = false.
  *
  * Details are one line of printable ASCII, cut to fit verdict_item.detail:
@@ -191,6 +199,11 @@ static bool vd_state_reached(const struct scn_expect *e, const struct vd_ev *ev,
 		return false;
 	}
 	snprintf(what, sizeof(what), "reached %s", e->state);
+	if (e->text[0] && !strstr(vd_str(ev->ev, "reason"), e->text)) {
+		vd_add(out, "%s at %.1f ms, but its reason is \"%s\"", what, ev->t,
+		       vd_str(ev->ev, "reason"));
+		return false;
+	}
 	return vd_timing(e, what, ev->t, out);
 }
 
@@ -447,6 +460,81 @@ static bool vd_judge_error(const struct scn_expect *e, const json_t *tl, const c
 	return false;
 }
 
+/* ---- checks and roles ------------------------------------------------ */
+
+static bool vd_check_matches(const struct scn_expect *e, const json_t *ev)
+{
+	return (!e->check[0] || strcmp(vd_str(ev, "kind"), e->check) == 0) &&
+	       (e->code < 0 || json_integer_value(json_object_get(ev, "code")) == e->code) &&
+	       (!e->addr[0] || vd_addr_match(e->addr, vd_str(ev, "remote")));
+}
+
+static void vd_add_check(struct vd_buf *out, const struct vd_ev *ev)
+{
+	vd_add(out, "%s code %lld, remote %s", vd_str(ev->ev, "kind"),
+	       json_integer_value(json_object_get(ev->ev, "code")), vd_str(ev->ev, "remote"));
+}
+
+static bool vd_judge_check(const struct scn_expect *e, const json_t *tl, const char *agent,
+			   struct vd_buf *out)
+{
+	struct vd_ev ev;
+	size_t i = 0, n = 0;
+	bool ok;
+
+	while (vd_next(tl, &i, agent, "check", &ev)) {
+		if (!vd_check_matches(e, ev.ev)) {
+			n++;
+			continue;
+		}
+		ok = !e->never && vd_timing(e, "check", ev.t, out);
+		if (e->never)
+			vd_add(out, "check at %.1f ms", ev.t);
+		vd_add(out, ": ");
+		vd_add_check(out, &ev);
+		return ok;
+	}
+	vd_add(out, "no matching check event (%zu other check events)", n);
+	return e->never;
+}
+
+/* How often agent `name` changed role, and the role it ended in. */
+static size_t vd_role_changes(const struct scn_case *c, const json_t *tl, size_t a,
+			      const char **role)
+{
+	struct vd_ev ev;
+	size_t i = 0, n = 0;
+
+	*role = vd_str(c->agent[a].configure, "role");
+	while (vd_next(tl, &i, c->agent[a].name, "check", &ev))
+		if (strcmp(vd_str(ev.ev, "kind"), "role-changed") == 0) {
+			n++;
+			*role = vd_str(ev.ev, "reason");
+		}
+	return n;
+}
+
+static bool vd_judge_role_conflict(const struct scn_case *c, const json_t *tl, struct vd_buf *out)
+{
+	const char *role[2] = { "", "" };
+	size_t n[2] = { 0, 0 };
+
+	if (c->n_agents < 2) {
+		vd_add(out, "the case has fewer than 2 agents");
+		return false;
+	}
+	for (size_t a = 0; a < 2; a++) {
+		n[a] = vd_role_changes(c, tl, a, &role[a]);
+		vd_add(out, "%s%s: %zu role change(s), ends %s", a ? "; " : "", c->agent[a].name,
+		       n[a], role[a]);
+	}
+	if ((n[0] > 0) == (n[1] > 0))
+		vd_add(out, n[0] ? " (both changed)" : " (neither changed)");
+	else if (strcmp(role[0], role[1]) == 0)
+		vd_add(out, " (same role)");
+	return (n[0] > 0) != (n[1] > 0) && strcmp(role[0], role[1]) != 0;
+}
+
 /* ---- combining agents ------------------------------------------------ */
 
 typedef bool vd_judge_fn(const struct scn_expect *e, const json_t *tl, const char *agent,
@@ -599,6 +687,8 @@ static vd_judge_fn *vd_judge_of(enum scn_exp_kind kind)
 		return vd_judge_no_errors;
 	case SCN_EXP_ERROR:
 		return vd_judge_error;
+	case SCN_EXP_CHECK:
+		return vd_judge_check;
 	default:
 		return NULL;
 	}
@@ -606,7 +696,8 @@ static vd_judge_fn *vd_judge_of(enum scn_exp_kind kind)
 
 bool verdict_is_event(enum scn_exp_kind kind)
 {
-	return kind == SCN_EXP_SAME_TUPLE || vd_judge_of(kind) != NULL;
+	return kind == SCN_EXP_SAME_TUPLE || kind == SCN_EXP_ROLE_CONFLICT ||
+	       vd_judge_of(kind) != NULL;
 }
 
 /* The detail must stay one printable ASCII line whatever agents wrote. */
@@ -625,6 +716,7 @@ static const char *vd_kind_name(enum scn_exp_kind kind)
 		[SCN_EXP_SELECTED] = "selected pair", [SCN_EXP_SAME_TUPLE] = "same tuple",
 		[SCN_EXP_PAIR_CHANGES] = "pair changes", [SCN_EXP_DATA_ECHOED] = "data-echoed",
 		[SCN_EXP_NO_ERRORS] = "no errors", [SCN_EXP_ERROR] = "an error",
+		[SCN_EXP_CHECK] = "a check event", [SCN_EXP_ROLE_CONFLICT] = "role conflict",
 	};
 
 	return (size_t)kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind]
@@ -643,6 +735,8 @@ static void vd_judge_item(const struct scn_case *c, const struct scn_expect *e,
 	item->judged = true;
 	if (e->kind == SCN_EXP_SAME_TUPLE)
 		item->ok = vd_judge_same_tuple(c, tl, &out);
+	else if (e->kind == SCN_EXP_ROLE_CONFLICT)
+		item->ok = vd_judge_role_conflict(c, tl, &out);
 	else
 		item->ok = vd_per_agent(c, e, tl, vd_judge_of(e->kind), &out);
 	vd_add(&detail, item->ok ? "%s: %s" : "expected %s; %s", what, happened);

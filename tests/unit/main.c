@@ -25,6 +25,8 @@ int main(void)
 	srunner_add_suite(sr, turn_yaml_suite());
 	srunner_add_suite(sr, turnc_suite());
 	srunner_add_suite(sr, pref64_suite());
+	srunner_add_suite(sr, inject_suite());
+	srunner_add_suite(sr, catalogue_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

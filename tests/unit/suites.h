@@ -21,5 +21,7 @@ Suite *dns64_yaml_suite(void);
 Suite *turn_yaml_suite(void);
 Suite *turnc_suite(void);
 Suite *pref64_suite(void);
+Suite *inject_suite(void);
+Suite *catalogue_suite(void);
 
 #endif

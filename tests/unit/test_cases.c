@@ -484,41 +484,56 @@ START_TEST(test_topology_only_file)
 }
 END_TEST
 
+/* The seed: 2 DTLS setups x 2 nominations x 2 server quirks, named as
+ * users filter them; the select-first-check cells are the expected
+ * failures, and the expectation that bug breaks comes first. */
 START_TEST(test_ipv6_oneway_file)
 {
 	static const enum scn_exp_kind kinds[] = {
-		SCN_EXP_ICE, SCN_EXP_DTLS, SCN_EXP_SELECTED, SCN_EXP_SAME_TUPLE,
-		SCN_EXP_DATA_ECHOED, SCN_EXP_NO_ERRORS, SCN_EXP_WIRE_NO_DTLS,
-		SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, SCN_EXP_WIRE_SYMMETRIC,
+		SCN_EXP_WIRE_NO_DTLS, SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, SCN_EXP_ICE,
+		SCN_EXP_DTLS, SCN_EXP_SELECTED, SCN_EXP_SAME_TUPLE, SCN_EXP_DATA_ECHOED,
+		SCN_EXP_NO_ERRORS, SCN_EXP_WIRE_SYMMETRIC,
 	};
+	static const char *const dtls[] = { "active", "passive" };
+	static const char *const nom[] = { "regular", "aggressive" };
+	static const char *const quirk[] = { "none", "select-first-check" };
 	struct scn_case *k = NULL;
 	struct icl_err e = { 0 };
 	size_t n = 0;
 
 	ck_assert_msg(scn_load_cases("scenarios/ipv6-oneway.yaml", &k, &n, &e) == 0, "%s", e.msg);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(k[0].name, "ipv6-oneway[dtls=active]");
-	ck_assert_str_eq(k[1].name, "ipv6-oneway[dtls=passive]");
+	ck_assert_uint_eq(n, 8);
+	ck_assert_str_eq(k[0].name, "ipv6-oneway[dtls=active,nomination=regular,quirk=none]");
+	ck_assert_str_eq(k[7].name,
+			 "ipv6-oneway[dtls=passive,nomination=aggressive,quirk=select-first-check]");
 	ck_assert_ptr_nonnull(strstr(k[0].description, "mediasoup"));
 	for (size_t i = 0; i < n; i++) {
 		const struct scn_case *c = &k[i];
+		char want[256];
 
 		ck_assert_int_eq(scn_case_agent(c, "server"), 0);
 		ck_assert_str_eq(c->agent[0].impl, "icelab-lite");
 		ck_assert_str_eq(c->agent[1].impl, "icelab-full");
-		assert_json(c->agent[0].configure, i == 0 ?
-			    "{\"lite\": true, \"dtls\": {\"setup\": \"active\"}}" :
-			    "{\"lite\": true, \"dtls\": {\"setup\": \"passive\"}}");
-		assert_json(c->agent[1].configure,
-			    "{\"role\": \"controlling\", \"dtls\": {\"setup\": \"actpass\"}}");
+		if (i % 2 == 0)
+			snprintf(want, sizeof(want), "{\"lite\": true, \"dtls\": {\"setup\": "
+				 "\"%s\"}, \"quirks\": []}", dtls[i / 4]);
+		else
+			snprintf(want, sizeof(want), "{\"lite\": true, \"dtls\": {\"setup\": "
+				 "\"%s\"}, \"quirks\": [\"%s\"]}", dtls[i / 4], quirk[1]);
+		assert_json(c->agent[0].configure, want);
+		snprintf(want, sizeof(want), "{\"role\": \"controlling\", \"nomination\": "
+			 "\"%s\", \"dtls\": {\"setup\": \"actpass\"}}", nom[i / 2 % 2]);
+		assert_json(c->agent[1].configure, want);
+		ck_assert_int_eq(c->xfail, strcmp(quirk[i % 2], "none") != 0);
+		ck_assert(!c->trickle);   /* mediasoup's candidates come all at once */
 		ck_assert_uint_eq(c->n_expect, sizeof(kinds) / sizeof(kinds[0]));
 		for (size_t j = 0; j < c->n_expect; j++)
 			ck_assert_int_eq(c->expect[j].kind, kinds[j]);
-		ck_assert_uint_eq(c->expect[0].within_ms, 5000);
-		ck_assert_int_eq(c->expect[0].agent, SCN_AGENT_BOTH);
-		ck_assert_int_eq(c->expect[2].pair.family, AF_INET);
-		ck_assert_int_eq(c->expect[6].agent, 0);
-		ck_assert_int_eq(c->expect[6].family, AF_INET6);
+		ck_assert_int_eq(c->expect[0].agent, 0);
+		ck_assert_int_eq(c->expect[0].family, AF_INET6);
+		ck_assert_uint_eq(c->expect[2].within_ms, 5000);
+		ck_assert_int_eq(c->expect[2].agent, SCN_AGENT_BOTH);
+		ck_assert_int_eq(c->expect[4].pair.family, AF_INET);
 		ck_assert_ptr_nonnull(topo_plan_node(&c->plan, "router")->filters);
 	}
 	scn_cases_free(k, n);
@@ -552,6 +567,25 @@ START_TEST(test_nat64_agent_key)
 	ck_assert_uint_eq(n, 2);
 	assert_json(json_object_get(k[0].agent[1].configure, "nat64"),
 		    "{\"resolver\": \"[2001:db8:c::53]:53\"}");
+	scn_cases_free(k, n);
+}
+END_TEST
+
+/* turn-servers[i].family goes to configure's turn_servers[i].family, only
+ * when given. */
+START_TEST(test_turn_family_key)
+{
+	struct scn_case *k = NULL;
+	size_t n = 0;
+
+	k = load_buf(HEAD "agents:\n  server: { impl: a, node: s }\n"
+		     "  client: { impl: a, node: c, turn-servers: [{ url: \"203.0.113.5:3478\",\n"
+		     "    username: u, password: p, family: ipv6 }, { url: \"203.0.113.5:3478\",\n"
+		     "    username: u, password: p }] }\n", &n);
+	assert_json(json_object_get(k[0].agent[1].configure, "turn_servers"),
+		    "[{\"url\": \"203.0.113.5:3478\", \"username\": \"u\", \"password\": \"p\","
+		    " \"family\": \"ipv6\"}, {\"url\": \"203.0.113.5:3478\", \"username\": \"u\","
+		    " \"password\": \"p\"}]");
 	scn_cases_free(k, n);
 }
 END_TEST
@@ -629,9 +663,19 @@ static const struct {
 	{ HEAD "timeout: 10\n", "x.yaml:7:10: timeout: ", "write 10s or 10000ms" },
 	{ HEAD "timeout: 601s\n", "x.yaml:7:10: timeout: ", "out of range (1ms..600s)" },
 	{ HEAD "timeout: 1.2345s\n", "x.yaml:7:10: timeout: ", "expected a duration" },
+	/* references */
+	{ HEAD "references: []\n", "x.yaml:7:13: references: ", "the list is empty" },
+	{ HEAD "references: RFC 8445\n", "x.yaml:7:13: references: ", "expected a list" },
+	{ HEAD "references: [\"\"]\n", "x.yaml:7:14: references[0]: ", "must not be empty" },
+	{ HEAD "references: [\"  \"]\n", "x.yaml:7:14: references[0]: ", "must not be empty" },
+	{ HEAD "references: [~]\n", "x.yaml:7:14: references[0]: ", "expected a string" },
+	{ HEAD "references: [{ rfc: 8445 }]\n", "x.yaml:7:14: references[0]: ",
+	  "expected a string" },
+	{ HEAD "references:\n  - RFC 8445\n  - \"two\\nlines\"\n", "x.yaml:9:5: references[1]: ",
+	  "must be one line" },
 	/* signalling */
 	{ HEAD "signalling: { tricke: true }\n", "x.yaml:7:15: signalling.tricke: ",
-	  "unknown key (expected one of: trickle, delay)" },
+	  "unknown key (expected one of: trickle, delay, tamper)" },
 	{ HEAD "signalling: { trickle: yes }\n", "x.yaml:7:24: signalling.trickle: ",
 	  "expected a boolean" },
 	{ HEAD "signalling: { delay: 10s }\n", "x.yaml:7:22: signalling.delay: ",
@@ -687,6 +731,14 @@ static const struct {
 	  "unknown key (expected one of: resolver, prefix)" },
 	{ NAT64_AGENT("\"2001:db8:64::/96\""), "x.yaml:8:38: agents.server.nat64: ",
 	  "expected a mapping" },
+	/* agents: turn-servers */
+	{ HEAD "agents:\n  server: { impl: a, node: s, turn-servers: [{ url: \"192.0.2.5:3478\", "
+	  "family: ipv5 }] }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:79: agents.server.turn-servers[0].family: ", "expected one of ipv4, ipv6" },
+	{ HEAD "agents:\n  server: { impl: a, node: s, turn-servers: [{ url: \"192.0.2.5:3478\", "
+	  "realm: r }] }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:71: agents.server.turn-servers[0].realm: ",
+	  "unknown key (expected one of: url, username, password, family)" },
 	/* expect: shape */
 	{ HEAD "expect:\n  - ice: connected\n", "x.yaml:8:3: expect: ",
 	  "expectations need agents" },
@@ -696,7 +748,7 @@ static const struct {
 	{ EXPECT("  - ice: connected\n    dtls: connected\n"), "x.yaml:12:5: expect[0].dtls: ",
 	  "a second assertion in one item" },
 	{ EXPECT("  - ice: connected\n    role: client\n"), "x.yaml:12:5: expect[0].role: ",
-	  "does not apply to 'ice' (it takes: agent, within, after, never)" },
+	  "does not apply to 'ice' (it takes: agent, within, after, never, reason)" },
 	{ EXPECT("  - same-tuple: true\n    agent: client\n"), "x.yaml:12:5: expect[0].agent: ",
 	  "does not apply to 'same-tuple'" },
 	{ EXPECT("  - ice: up\n"), "x.yaml:11:10: expect[0].ice: ", "expected one of new, checking" },
@@ -795,6 +847,71 @@ static const struct {
 	{ "name: t\ndescription: \"${w}\"\n" TAIL, "x.yaml:2:14: description: ",
 	  "unknown parameter ${w}: the file has no matrix" },
 	{ EXPECT("  - ice: ${state\n"), "x.yaml:11:10: expect[0].ice: ", "'${' starts a parameter reference" },
+	/* signalling.tamper */
+#define TAMPER(v) HEAD AGENTS "signalling: { tamper: " v " }\n"
+	{ TAMPER("{ agent: server }"), "x.yaml:10:23: signalling.tamper: ",
+	  "nothing to tamper with: give ufrag, pwd or fingerprint" },
+	{ TAMPER("{ agent: sever, pwd: abcdefghijklmnopqrstuvwxyz }"),
+	  "x.yaml:10:32: signalling.tamper.agent: ", "unknown agent 'sever' (agents: server, client)" },
+	{ TAMPER("{ pwd: abcdefghijklmnopqrstuvwxyz }"), "x.yaml:10:23: signalling.tamper.agent: ",
+	  "required key is missing" },
+	{ TAMPER("{ agent: server, pwd: short }"), "x.yaml:10:45: signalling.tamper.pwd: ",
+	  "a pwd is 22 to 256 characters of A-Z, a-z, 0-9, '+' and '/' (RFC 8839 5.4)" },
+	{ TAMPER("{ agent: server, ufrag: \"a-b-c\" }"), "x.yaml:10:47: signalling.tamper.ufrag: ",
+	  "a ufrag is 4 to 256 characters" },
+	{ TAMPER("{ agent: server, fingerprint: \"sha-256 AB:CD\" }"),
+	  "x.yaml:10:53: signalling.tamper.fingerprint: ",
+	  "a sha-256 fingerprint is 32 hex bytes separated by ':'" },
+	{ TAMPER("{ agent: server, fingerprint: \"md5 AB:CD\" }"),
+	  "x.yaml:10:53: signalling.tamper.fingerprint: ", "HASH one of sha-1, sha-224" },
+	{ TAMPER("{ agent: server, password: x }"), "x.yaml:10:40: signalling.tamper.password: ",
+	  "unknown key (expected one of: agent, ufrag, pwd, fingerprint)" },
+	{ HEAD "agents:\n  server: { impl: icelab-lite, node: s, ufrag: abcd }\n"
+	  "  client: { impl: icelab-full, node: c }\n"
+	  "signalling: { tamper: { agent: server, ufrag: abcd } }\n",
+	  "x.yaml:10:47: signalling.tamper.ufrag: ", "tampering would change nothing" },
+	/* expect: check, role-conflict, reason */
+	{ EXPECT("  - check: { kind: answered }\n"), "x.yaml:11:20: expect[0].check.kind: ",
+	  "expected one of request-answered, check-succeeded" },
+	{ EXPECT("  - check: { code: 200 }\n"), "x.yaml:11:20: expect[0].check.code: ",
+	  "200 is no STUN error code" },
+	{ EXPECT("  - check: {}\n"), "x.yaml:11:12: expect[0].check: ",
+	  "give at least one of kind, code, remote" },
+	{ EXPECT("  - check: role-changed\n    role: client\n"), "x.yaml:12:5: expect[0].role: ",
+	  "does not apply to 'check' (it takes: agent, within, after, never)" },
+	{ EXPECT("  - role-conflict: resolved\n"), "x.yaml:11:20: expect[0].role-conflict: ",
+	  "give both agents a 'role'" },
+	{ EXPECT("  - role-conflict: yes\n"), "x.yaml:11:20: expect[0].role-conflict: ",
+	  "expected one of resolved" },
+	{ HEAD "agents:\n  server: { impl: icelab-full, node: s, role: controlled }\n"
+	  "  client: { impl: icelab-full, node: c, role: controlling }\n"
+	  "expect:\n  - role-conflict: resolved\n", "x.yaml:11:20: expect[0].role-conflict: ",
+	  "the agents start in different roles (server controlled, client controlling)" },
+	{ EXPECT("  - dtls: failed\n    never: true\n    reason: x\n"),
+	  "x.yaml:13:13: expect[0].reason: ", "has no meaning for what must never happen" },
+	{ EXPECT("  - dtls: failed\n    reason: \"\"\n"), "x.yaml:12:13: expect[0].reason: ",
+	  "give the text" },
+	/* actions: inject */
+#define INJECT(v) HEAD AGENTS "actions:\n  - { at: 1s, inject: " v " }\n"
+	{ INJECT("{ from: x, to: server, family: ipv4 }"),
+	  "x.yaml:11:31: actions[0].inject.from: ", "unknown node 'x'" },
+	{ INJECT("{ from: c, to: s, family: ipv4 }"), "x.yaml:11:38: actions[0].inject.to: ",
+	  "unknown agent 's' (agents: server, client)" },
+	{ INJECT("{ from: c, to: server, family: ipv6 }"),
+	  "x.yaml:11:31: actions[0].inject.from: ", "node c has no IPv6 address to send from" },
+	{ INJECT("{ from: c, to: server }"), "x.yaml:11:23: actions[0].inject.family: ",
+	  "required key is missing" },
+	{ INJECT("{ from: c, to: server, family: ipv4, integrity: bad }"),
+	  "x.yaml:11:71: actions[0].inject.integrity: ", "expected one of wrong, none" },
+	{ INJECT("{ from: c, to: server, family: ipv4, username: guess }"),
+	  "x.yaml:11:70: actions[0].inject.username: ", "expected one of made-up, sniffed" },
+	{ INJECT("{ from: c, to: server, family: ipv4, stun: allocate }"),
+	  "x.yaml:11:66: actions[0].inject.stun: ", "expected one of binding-request" },
+	{ HEAD AGENTS "actions:\n  - { at: 1s, state: up, inject: { from: c, to: server, "
+	  "family: ipv4 } }\n", "x.yaml:11:15: actions[0].state: ",
+	  "does not apply to an inject action" },
+	{ HEAD AGENTS "actions:\n  - { at: 1s, restart: client, inject: {} }\n",
+	  "x.yaml:11:5: actions[0]: ", "one action per item" },
 };
 
 START_TEST(test_bad)
@@ -871,6 +988,27 @@ START_TEST(test_bad_file)
 }
 END_TEST
 
+/* references: kept in order, as written; a folded '>-' block is one line;
+ * a file without them has none. */
+START_TEST(test_references)
+{
+	struct scn_case *k;
+	size_t n;
+
+	k = load_buf(HEAD "references:\n  - RFC 8445 7.3.1.1\n  - \"pion/ice #255\"\n"
+		     "  - >-\n    mediasoup forum\n    thread 2702\n", &n);
+	ck_assert_uint_eq(k[0].n_references, 3);
+	ck_assert_str_eq(k[0].references[0], "RFC 8445 7.3.1.1");
+	ck_assert_str_eq(k[0].references[1], "pion/ice #255");
+	ck_assert_str_eq(k[0].references[2], "mediasoup forum thread 2702");
+	scn_cases_free(k, n);
+	k = load_buf(HEAD, &n);
+	ck_assert_uint_eq(k[0].n_references, 0);
+	ck_assert_ptr_null(k[0].references);
+	scn_cases_free(k, n);
+}
+END_TEST
+
 START_TEST(test_free_zeroed)
 {
 	struct scn_case k;
@@ -895,6 +1033,7 @@ Suite *cases_suite(void)
 	tcase_add_test(load, test_full_file);
 	tcase_add_test(load, test_defaults);
 	tcase_add_test(load, test_free_zeroed);
+	tcase_add_test(load, test_references);
 	tcase_add_test(matrix, test_matrix_cells);
 	tcase_add_test(matrix, test_matrix_types);
 	tcase_add_test(matrix, test_matrix_quirk_none);
@@ -905,6 +1044,7 @@ Suite *cases_suite(void)
 	tcase_add_test(files, test_ipv6_oneway_file);
 	tcase_add_test(files, test_routed_dualstack_file);
 	tcase_add_test(files, test_nat64_agent_key);
+	tcase_add_test(files, test_turn_family_key);
 	tcase_add_test(files, test_doc_examples);
 	tcase_add_loop_test(files, test_bad_file, 0, N(bad_files));
 	tcase_add_loop_test(errors, test_bad, 0, N(bad));

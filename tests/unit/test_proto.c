@@ -228,6 +228,27 @@ START_TEST(configure_servers)
 }
 END_TEST
 
+/* turn_servers[i].family: the relay family to ask for, and no other. */
+START_TEST(configure_turn_family)
+{
+	ck_assert_int_eq(parse("{\"cmd\":\"configure\",\"turn_servers\":[{\"url\":\"203.0.113.5:3478\","
+			       "\"username\":\"a\",\"password\":\"b\"},{\"url\":\"203.0.113.5:3478\","
+			       "\"username\":\"a\",\"password\":\"b\",\"family\":\"ipv6\"},"
+			       "{\"url\":\"[2001:db8::5]:3478\",\"username\":\"a\",\"password\":\"b\","
+			       "\"family\":\"ipv4\"}]}"), 0);
+	ck_assert_uint_eq(cmd.u.config.n_turn_servers, 3);
+	ck_assert_int_eq(cmd.u.config.turn_servers[0].family, 0);
+	ck_assert_int_eq(cmd.u.config.turn_servers[1].family, AF_INET6);
+	ck_assert_int_eq(cmd.u.config.turn_servers[2].family, AF_INET);
+	refused("{\"cmd\":\"configure\",\"turn_servers\":[{\"url\":\"203.0.113.5:3478\","
+		"\"username\":\"a\",\"password\":\"b\",\"family\":\"ipv5\"}]}",
+		"turn_servers[0].family: \"ipv5\" is not one of");
+	refused("{\"cmd\":\"configure\",\"turn_servers\":[{\"url\":\"203.0.113.5:3478\","
+		"\"username\":\"a\",\"password\":\"b\",\"family\":6}]}",
+		"turn_servers[0].family: expected a string");
+}
+END_TEST
+
 START_TEST(configure_nat64)
 {
 	char a[CAND_ADDR_STRLEN], pf[PREF64_STRLEN];
@@ -273,6 +294,7 @@ Suite *proto_suite(void)
 	tcase_add_test(tc, configure_defaults);
 	tcase_add_test(tc, configure_errors);
 	tcase_add_test(tc, configure_servers);
+	tcase_add_test(tc, configure_turn_family);
 	tcase_add_test(tc, configure_nat64);
 	tcase_add_test(tc, remote_description);
 	tcase_add_test(tc, remote_errors);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../../harness/netcut.h"
 #include "../../harness/scenario.h"
 #include "../../netns/plan.h"
 #include "suites.h"
@@ -96,8 +97,8 @@ static const struct {
 	      "ifname, ipv4, ipv6)" },
 	{ BAD "unknown-top-key.yaml",
 	  BAD "unknown-top-key.yaml:3:1: topolgy: unknown key (expected one of: name, "
-	      "description, matrix, topology, agents, signalling, timeout, expect, "
-	      "expected-failure, actions, hold)" },
+	      "description, references, matrix, topology, agents, signalling, timeout, "
+	      "expect, expected-failure, actions, hold)" },
 	{ BAD "dangling-gateway.yaml",
 	  BAD "dangling-gateway.yaml:6:11: nodes.client.routes[0].via: gateway 10.0.1.1 is not "
 	      "on any prefix connected to node 'client'" },
@@ -197,7 +198,7 @@ static void check_nat44_links(const struct topo_plan *p)
 	ck_assert_uint_eq(lan->end[0].n_addr, 2);
 	assert_prefix(&lan->end[0].addr[0], AF_INET, "10.0.0.2", 24);
 	assert_prefix(&lan->end[0].addr[1], AF_INET6, "2001:db8:a::2", 64);
-	ck_assert_uint_eq(lan->end[0].addr[0].src.line, 31);
+	ck_assert_uint_eq(lan->end[0].addr[0].src.line, 33);
 	ck_assert_uint_eq(lan->end[0].addr[0].src.col, 32);
 	ck_assert_str_eq(wan->end[1].node, "server");
 	assert_prefix(topo_plan_addr(p, "server", "wan", AF_INET), AF_INET, "203.0.113.10", 24);
@@ -219,7 +220,7 @@ static void check_nat44_routes(const struct topo_plan *p)
 	ck_assert(c->routes[0].has_via);
 	assert_addr(c->routes[0].via, AF_INET, "10.0.0.1");
 	ck_assert_str_eq(c->routes[0].dev, "lan");
-	ck_assert_uint_eq(c->routes[0].src.line, 11);
+	ck_assert_uint_eq(c->routes[0].src.line, 13);
 	ck_assert_int_eq(c->routes[1].dst.family, AF_INET6);
 	assert_addr(c->routes[1].via, AF_INET6, "2001:db8:a::1");
 	ck_assert_uint_eq(s->n_routes, 1);
@@ -242,7 +243,7 @@ static void check_nat44_nat(const struct topo_plan *p)
 	ck_assert(r->nat[0].port_preservation);
 	ck_assert_uint_eq(r->nat[0].udp_lifetime_s, 120);
 	ck_assert_uint_eq(r->nat[0].families, TOPO_FAM_V4);
-	ck_assert_uint_eq(r->nat[0].src.line, 15);
+	ck_assert_uint_eq(r->nat[0].src.line, 17);
 	ck_assert_uint_eq(r->nat[0].src.col, 9);
 	ck_assert_uint_eq(r->n_filters, 0);
 }
@@ -267,7 +268,7 @@ START_TEST(test_nat44_plan)
 	load_ok("scenarios/topo-nat44.yaml", &p);
 	ck_assert_uint_eq(p.n_nodes, 3);
 	ck_assert_str_eq(p.nodes[0].name, "client");
-	ck_assert_uint_eq(p.nodes[0].src.line, 10);
+	ck_assert_uint_eq(p.nodes[0].src.line, 12);
 	ck_assert_uint_eq(p.nodes[0].src.col, 5);
 	check_nat44_links(&p);
 	check_nat44_routes(&p);
@@ -743,6 +744,37 @@ START_TEST(test_actions_parsed)
 	ck_assert_uint_eq(c[0].actions[2].src.line, 12);
 	ck_assert(c[0].actions[3].up);
 	ck_assert_uint_eq(c[0].actions[3].at_ms, 5000);
+	for (int i = 1; i <= 3; i += 2) {
+		ck_assert_int_eq(c[0].actions[i].family, 0);   /* the whole link */
+		ck_assert_uint_eq(c[0].actions[i].ends, 0);
+	}
+	scn_cases_free(c, n);
+}
+END_TEST
+
+/* family: and direction: of link actions, into the part of the link that
+ * netcut cuts: a-to-b drops where end b receives. */
+START_TEST(test_actions_link_part)
+{
+	static const char yaml[] = ACT_HEAD
+		"actions:\n"
+		"  - { at: 1s, link: wan, state: down, family: ipv4, direction: a-to-b }\n"
+		"  - { at: 2s, link: wan, state: up, direction: b-to-a }\n"
+		"  - { at: 3s, link: wan, state: down, family: both, direction: both }\n";
+	struct scn_case *c;
+	size_t n;
+	const char *err = load_actions(yaml, &c, &n);
+
+	ck_assert_msg(err == NULL, "%s", err);
+	ck_assert_uint_eq(c[0].n_actions, 3);
+	ck_assert_int_eq(c[0].actions[0].family, AF_INET);
+	ck_assert_uint_eq(c[0].actions[0].ends, NETCUT_AT_B);
+	ck_assert(!c[0].actions[0].up);
+	ck_assert_int_eq(c[0].actions[1].family, 0);
+	ck_assert_uint_eq(c[0].actions[1].ends, NETCUT_AT_A);
+	ck_assert(c[0].actions[1].up);
+	ck_assert_int_eq(c[0].actions[2].family, 0);
+	ck_assert_uint_eq(c[0].actions[2].ends, 0);
 	scn_cases_free(c, n);
 }
 END_TEST
@@ -766,15 +798,28 @@ static const struct {
 	{ ACT_HEAD "actions:\n  - { at: 1s, restart: clinet }\n",
 	  "a.yaml:11:24: actions[0].restart: unknown agent 'clinet' (agents: server, client)" },
 	{ ACT_HEAD "actions:\n  - { at: 1s, restart: client, link: wan, state: up }\n",
-	  "a.yaml:11:5: actions[0]: one action per item: give one of link (with state) or "
-	  "restart" },
+	  "a.yaml:11:5: actions[0]: one action per item: give one of link (with state), "
+	  "restart or inject" },
 	{ ACT_HEAD "actions:\n  - { at: 1s }\n",
-	  "a.yaml:11:5: actions[0]: no action: give one of link (with state) or restart" },
+	  "a.yaml:11:5: actions[0]: no action: give one of link (with state), restart or "
+	  "inject" },
 	{ ACT_HEAD "actions:\n  - { at: 1s, restart: client, state: up }\n",
 	  "a.yaml:11:39: actions[0].state: only a link action takes a state" },
 	{ ACT_HEAD "actions:\n  - { at: 1s, cut: wan }\n",
 	  "a.yaml:11:15: actions[0].cut: unknown key (expected one of: at, link, state, "
-	  "restart)" },
+	  "family, direction, restart, inject)" },
+	{ ACT_HEAD "actions:\n  - { at: 3s, link: wan, state: down, family: ipv6 }\n",
+	  "a.yaml:11:47: actions[0].family: link wan has no ipv6 address at either end; the "
+	  "cut would drop nothing" },
+	{ ACT_HEAD "actions:\n  - { at: 3s, link: wan, state: down, family: inet }\n",
+	  "a.yaml:11:47: actions[0].family: expected one of both, ipv4, ipv6, got \"inet\"" },
+	{ ACT_HEAD "actions:\n  - { at: 3s, link: wan, state: up, direction: in }\n",
+	  "a.yaml:11:48: actions[0].direction: expected one of both, a-to-b, b-to-a, got "
+	  "\"in\"" },
+	{ ACT_HEAD "actions:\n  - { at: 1s, restart: client, family: ipv4 }\n",
+	  "a.yaml:11:40: actions[0].family: only a link action takes a family" },
+	{ ACT_HEAD "actions:\n  - { at: 1s, restart: client, direction: a-to-b }\n",
+	  "a.yaml:11:43: actions[0].direction: only a link action takes a direction" },
 	{ ACT_HEAD "hold: 11s\n", "a.yaml:10:7: hold: 11s is beyond the case timeout of 10s; "
 	  "raise 'timeout' or shorten this" },
 };
@@ -808,6 +853,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(rules, test_forms);
 	tcase_add_test(rules, test_address_list_and_null_node);
 	tcase_add_test(rules, test_actions_parsed);
+	tcase_add_test(rules, test_actions_link_part);
 	tcase_add_loop_test(rules, test_actions_bad, 0, N(bad_actions));
 	tcase_add_test(plan, test_code_plan);
 	tcase_add_test(plan, test_code_plan_nat);

@@ -690,12 +690,113 @@ START_TEST(test_detail_ascii_bounded)
 }
 END_TEST
 
+/* ---- check events, role conflicts, state reasons (security scenarios) ---- */
+
+#define S_CHECK_401 EV(1200.0, "server", "'event':'check','ts':1199.0,'kind':'request-answered'," \
+			 "'local':'203.0.113.10:40000','remote':'198.51.100.66:5000','code':401," \
+			 "'use_candidate':true")
+#define C_ROLE EV(8.0, "client", "'event':'check','ts':7.9,'kind':'role-changed','local':''," \
+		      "'remote':'','code':0,'use_candidate':false,'reason':'controlled'")
+#define S_ROLE EV(8.5, "server", "'event':'check','ts':8.4,'kind':'role-changed','local':''," \
+		      "'remote':'','code':0,'use_candidate':false,'reason':'controlled'")
+
+START_TEST(test_check_kind_code_remote)
+{
+	static const char tl[] = "[" S_CHECK "," S_CHECK_401 "]";
+	struct scn_expect e = expect_of(SCN_EXP_CHECK, 1, NULL);
+	struct verdict_item it;
+
+	e.code = 401;
+	snprintf(e.check, sizeof(e.check), "request-answered");
+	snprintf(e.addr, sizeof(e.addr), "198.51.100.66");
+	it = judge(&e, tl);
+	ck_assert(it.ok);
+	ck_assert_detail_has(it, "server: check at 1200.0 ms: request-answered code 401, remote "
+			     "198.51.100.66:5000");
+	e.within_ms = 1000;
+	it = judge(&e, tl);
+	ck_assert(!it.ok);
+	ck_assert_detail_has(it, "after the deadline 1000 ms");
+	/* Never a success to the attacker: the client's own success does not count. */
+	e = expect_of(SCN_EXP_CHECK, 1, NULL);
+	e.code = 0;
+	e.never = true;
+	snprintf(e.addr, sizeof(e.addr), "198.51.100.66");
+	it = judge(&e, tl);
+	ck_assert(it.ok);
+	ck_assert_detail_has(it, "no matching check event (2 other check events)");
+	e.addr[0] = '\0';
+	it = judge(&e, tl);
+	ck_assert(!it.ok);
+	ck_assert_detail_has(it, "check at 5.6 ms: request-answered code 0, remote "
+			     "198.51.100.2:51000");
+}
+END_TEST
+
+static struct verdict_item judge_roles(const char *text, const char *role)
+{
+	struct scn_expect e = expect_of(SCN_EXP_ROLE_CONFLICT, SCN_AGENT_BOTH, NULL);
+	struct scn_case *c = case_new(&e, 1);
+	json_t *tl = tl_load(text);
+	struct verdict_item item;
+
+	for (int i = 0; i < 2; i++)
+		c->agent[i].configure = json_pack("{s:s}", "role", role);
+	verdict_events(c, tl, &item);
+	ck_assert(item.judged);
+	for (int i = 0; i < 2; i++)
+		json_decref(c->agent[i].configure);
+	json_decref(tl);
+	case_free(c);
+	return item;
+}
+
+START_TEST(test_role_conflict)
+{
+	struct verdict_item it = judge_roles("[" C_CHECKING "," C_ROLE "," C_CONNECTED "]",
+					     "controlling");
+
+	ck_assert(it.ok);
+	ck_assert_detail_has(it, "client: 1 role change(s), ends controlled; server: 0 role "
+			     "change(s), ends controlling");
+	it = judge_roles("[" C_CHECKING "," C_CONNECTED "]", "controlling");
+	ck_assert(!it.ok);
+	ck_assert_detail_has(it, "(neither changed)");
+	it = judge_roles("[" C_ROLE "," S_ROLE "]", "controlling");
+	ck_assert(!it.ok);
+	ck_assert_detail_has(it, "(both changed)");
+	/* Both controlled, one "changes" to controlled: still the same role. */
+	it = judge_roles("[" C_ROLE "]", "controlled");
+	ck_assert(!it.ok);
+	ck_assert_detail_has(it, "(same role)");
+}
+END_TEST
+
+START_TEST(test_state_reason)
+{
+	struct scn_expect e = expect_of(SCN_EXP_DTLS, 0, "failed");
+	struct verdict_item it;
+
+	snprintf(e.text, sizeof(e.text), "handshake timeout");
+	it = judge(&e, tl_dtls_failed);
+	ck_assert(it.ok);
+	snprintf(e.text, sizeof(e.text), "fingerprint mismatch");
+	it = judge(&e, tl_dtls_failed);
+	ck_assert(!it.ok);
+	ck_assert_detail_has(it, "reached failed at 3012.5 ms, but its reason is \"handshake "
+			     "timeout\"");
+}
+END_TEST
+
 Suite *verdict_suite(void)
 {
 	Suite *s = suite_create("verdict");
 	TCase *tc = tcase_create("events");
 
 	tcase_add_test(tc, test_ice_both_within);
+	tcase_add_test(tc, test_check_kind_code_remote);
+	tcase_add_test(tc, test_role_conflict);
+	tcase_add_test(tc, test_state_reason);
 	tcase_add_test(tc, test_ice_completed_implies_connected);
 	tcase_add_test(tc, test_ice_deadline);
 	tcase_add_test(tc, test_ice_after_bound);
