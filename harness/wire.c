@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../netns/nat64.h"
 #include "capture.h"
 
 #define WIRE_NONE SIZE_MAX
@@ -210,9 +211,27 @@ static void classify(const uint8_t *p, size_t len, struct wire_dg *d)
 /* ---- loading ------------------------------------------------------------- */
 
 /* Whether `a` (family `family`) is an address of some link end on `node`. */
+/* A CLAT (464XLAT) node also sends from its CLAT's addresses: the IPv4 one
+ * its applications use and the IPv6 one TAYGA translates them to, which is
+ * what the node's link captures show. */
+static bool clat_has_addr(const struct topo_plan *plan, const char *node, int family,
+			  const void *a)
+{
+	const struct topo_node *n = topo_plan_node(plan, node);
+	unsigned char v6[16];
+
+	if (n == NULL || n->clat == NULL)
+		return false;
+	if (family == AF_INET)
+		return memcmp(n->clat->ipv4, a, 4) == 0;
+	return nat64_clat_ipv6(plan, n, v6) && memcmp(v6, a, 16) == 0;
+}
+
 static bool node_has_addr(const struct topo_plan *plan, const char *node, int family,
 			  const void *a)
 {
+	if (clat_has_addr(plan, node, family, a))
+		return true;
 	for (size_t l = 0; l < plan->n_links; l++) {
 		for (int k = 0; k < 2; k++) {
 			const struct topo_end *e = &plan->links[l].end[k];
