@@ -53,6 +53,7 @@ enum scn_exp_kind {
 	SCN_EXP_ROLE_CONFLICT,     /* exactly one agent changed role; the roles now differ */
 	/* The wire, from the captures (wire.c). */
 	SCN_EXP_WIRE_NO_DTLS,      /* no DTLS record from `agent`'s node to `family` / `addr` */
+	SCN_EXP_WIRE_NO_SUCCESS,   /* no Binding success response from there, likewise */
 	SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, /* no DTLS before the first USE-CANDIDATE */
 	SCN_EXP_WIRE_SYMMETRIC,    /* each Binding response leaves from where the request arrived */
 	SCN_EXP_WIRE_CONSENT,      /* `agent` sends a check on its pair at least every `max` ms */
@@ -77,8 +78,8 @@ struct scn_expect {
 	struct scn_pair_match pair; /* selected */
 	unsigned min, max;         /* pair-changes; consent: max = interval in ms */
 	char text[128];            /* error, and ice/dtls `reason`: substring of the reason */
-	int family;                /* wire no-dtls: 0 any, AF_INET, AF_INET6 */
-	char addr[64];             /* wire no-dtls: "" any, or one destination address;
+	int family;                /* wire no-dtls, no-binding-success: 0 any, AF_INET, AF_INET6 */
+	char addr[64];             /* wire no-dtls, no-binding-success: "" any, or one destination address;
 				    * check: "" any, or the remote (address pattern) */
 	char check[24];            /* check: the event's `kind`, "" any */
 	int code;                  /* check: its `code`, -1 any */

@@ -1,7 +1,6 @@
 /* cli_run.c - `icelab run`, `icelab list`, `icelab check`. */
 #include <errno.h>
 #include <fnmatch.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/fs.h"
 #include "../netns/sandbox.h"
 #include "../reports/report.h"
 #include "cli.h"
@@ -297,15 +297,6 @@ static int prepare(int argc, char **argv, struct run_args *a, struct case_set *s
 
 /* ---- the report directory ---- */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void safe_name(const char *name, char *out, size_t cap)
 {
 	size_t i;
@@ -483,7 +474,7 @@ static int run_selected(const struct run_args *a, const struct case_set *s)
 		json_decref(v[i].result);
 	free(v);
 	if (!a->report)
-		nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		icl_rm_tree(root);
 	return rc;
 }
 

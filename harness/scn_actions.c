@@ -98,25 +98,31 @@ static int read_restart(struct scn_ctx *c, struct fy_node *item, const struct sc
 {
 	struct fy_node *v = fy_node_pair_value(scn_pair(c, item, "restart"));
 	size_t old = scn_path_key(c, "restart");
-	char name[64];
-	int rc = scn_as_str(c, v, name, sizeof(name));
+	int rc = scn_as_agent(c, v, k, NULL, &a->agent);
 
-	if (rc == 0 && (a->agent = scn_case_agent(k, name)) < 0)
-		rc = scn_fail(c, v, "unknown agent '%s' (agents: %s, %s)", name, k->agent[0].name,
-			      k->agent[1].name);
-	for (int i = 0; rc == 0 && link_only_keys[i] != NULL; i++) {
-		struct fy_node_pair *p = scn_pair(c, item, link_only_keys[i]);
-
-		if (p == NULL)
-			continue;
-		scn_path_pop(c, old);
-		old = scn_path_key(c, link_only_keys[i]);
-		rc = scn_fail(c, fy_node_pair_value(p), "only a link action takes a %s",
-			      link_only_keys[i]);
-	}
 	a->kind = SCN_ACT_RESTART;
 	scn_path_pop(c, old);
 	return rc;
+}
+
+/* `state`, `family` and `direction` next to `restart` would be silently
+ * ignored: refuse them. */
+static int no_link_keys(struct scn_ctx *c, struct fy_node *item)
+{
+	for (int i = 0; link_only_keys[i] != NULL; i++) {
+		struct fy_node_pair *p = scn_pair(c, item, link_only_keys[i]);
+		size_t old;
+		int rc;
+
+		if (p == NULL)
+			continue;
+		old = scn_path_key(c, link_only_keys[i]);
+		rc = scn_fail(c, fy_node_pair_value(p), "only a link action takes a %s",
+			      link_only_keys[i]);
+		scn_path_pop(c, old);
+		return rc;
+	}
+	return 0;
 }
 
 static int read_at(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,
@@ -155,8 +161,10 @@ static int read_action(struct scn_ctx *c, struct fy_node *item, const struct scn
 				link || restart || inject ? "one action per item" : "no action");
 	if ((rc = read_at(c, item, k, a)) < 0)
 		return rc;
-	if (inject)
+	if (inject) /* refuses every key but at and inject itself */
 		return scn_read_inject(c, item, k, a);
+	if (restart && (rc = no_link_keys(c, item)) < 0)
+		return rc;
 	return link ? read_link(c, item, k, a) : read_restart(c, item, k, a);
 }
 

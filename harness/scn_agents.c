@@ -106,6 +106,10 @@ static int read_name(struct scn_ctx *c, struct fy_node *k, struct scn_agent *a)
 	if (!strcmp(a->name, "both") || !strcmp(a->name, "any"))
 		return scn_fail(c, k, "'%s' is reserved (expect items use it for the agents "
 			      "together); pick another name", a->name);
+	/* The report's timeline shows injected requests under it. */
+	if (!strcmp(a->name, "harness"))
+		return scn_fail(c, k, "'harness' is reserved (the timeline shows what the "
+			      "harness itself sends under that name); pick another name");
 	a->src = scn_src(c, k);
 	return 0;
 }
@@ -500,5 +504,17 @@ int scn_read_agents(struct scn_ctx *c, struct fy_node *root, struct scn_case *k)
 	while (rc == 0 && (pair = fy_node_mapping_iterate(map, &it)) != NULL)
 		rc = read_agent(c, pair, &k->plan, &k->agent[k->n_agents++]);
 	scn_path_pop(c, old);
+	return rc;
+}
+
+int scn_as_agent(struct scn_ctx *c, struct fy_node *n, const struct scn_case *k,
+		 const char *why, int *idx)
+{
+	char name[64];
+	int rc = scn_as_str(c, n, name, sizeof(name));
+
+	if (rc == 0 && (*idx = scn_case_agent(k, name)) < 0)
+		rc = scn_fail(c, n, "unknown agent '%s' (agents: %s, %s)%s%s", name,
+			      k->agent[0].name, k->agent[1].name, why ? ": " : "", why ? why : "");
 	return rc;
 }

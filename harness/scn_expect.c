@@ -29,8 +29,9 @@ static const char *const range_keys[] = { "min", "max", NULL };
 static const char *const none_word[] = { "none", NULL };
 static const char *const wire_words[] = { "dtls-after-use-candidate", "symmetric-responses",
 					  NULL };
-static const char *const wire_keys[] = { "no-dtls", "consent-interval", NULL };
-static const char *const no_dtls_keys[] = { "from", "to-family", "to", NULL };
+static const char *const wire_keys[] = { "no-dtls", "no-binding-success", "consent-interval",
+					  NULL };
+static const char *const no_sent_keys[] = { "from", "to-family", "to", NULL };
 static const char *const consent_keys[] = { "agent", "max", NULL };
 static const char *const check_kinds[] = { "request-answered", "check-succeeded",
 					   "check-failed", "role-changed", "prflx",
@@ -267,7 +268,8 @@ static int read_role_conflict(struct item *it, struct fy_node *v)
 
 /* ---- wire ---------------------------------------------------------------------- */
 
-static int read_no_dtls(struct item *it, struct fy_node *v)
+/* no-dtls and no-binding-success: what an agent's node must not send where. */
+static int read_no_sent(struct item *it, struct fy_node *v, enum scn_exp_kind kind)
 {
 	struct scn_expect *e = it->e;
 	struct scn_ctx *c = it->c;
@@ -277,8 +279,8 @@ static int read_no_dtls(struct item *it, struct fy_node *v)
 	size_t old;
 	int f = -1, rc;
 
-	e->kind = SCN_EXP_WIRE_NO_DTLS;
-	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, no_dtls_keys)) < 0 ||
+	e->kind = kind;
+	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, no_sent_keys)) < 0 ||
 	    (rc = scn_require(c, v, "from", &from)) < 0)
 		return rc;
 	old = scn_path_key(c, "from");
@@ -323,6 +325,7 @@ static int read_wire(struct item *it, struct fy_node *v)
 {
 	struct scn_ctx *c = it->c;
 	struct fy_node_pair *p;
+	const char *key;
 	size_t old;
 	int w = 0, rc;
 
@@ -331,17 +334,23 @@ static int read_wire(struct item *it, struct fy_node *v)
 		if ((rc = scn_check_keys(c, v, wire_keys)) < 0)
 			return rc;
 		if (fy_node_mapping_item_count(v) != 1)
-			return scn_fail(c, v, "one wire check per item: no-dtls or consent-interval");
+			return scn_fail(c, v, "one wire check per item: no-dtls, no-binding-success or "
+					"consent-interval");
 		p = fy_node_mapping_get_by_index(v, 0);
-		old = scn_path_key(c, scn_pair(c, v, "no-dtls") == p ? "no-dtls" : "consent-interval");
-		rc = scn_pair(c, v, "no-dtls") == p ? read_no_dtls(it, fy_node_pair_value(p))
-						    : read_consent(it, fy_node_pair_value(p));
+		key = fy_node_get_scalar0(fy_node_pair_key(p));
+		old = scn_path_key(c, key);
+		if (!strcmp(key, "no-dtls"))
+			rc = read_no_sent(it, fy_node_pair_value(p), SCN_EXP_WIRE_NO_DTLS);
+		else if (!strcmp(key, "no-binding-success"))
+			rc = read_no_sent(it, fy_node_pair_value(p), SCN_EXP_WIRE_NO_SUCCESS);
+		else
+			rc = read_consent(it, fy_node_pair_value(p));
 		scn_path_pop(c, old);
 		return rc;
 	}
 	if (v == NULL || !fy_node_is_scalar(v) || scn_as_enum(c, v, wire_words, &w) < 0)
 		return scn_type_error(c, v, "dtls-after-use-candidate, symmetric-responses, or a "
-				      "mapping with no-dtls or consent-interval");
+				      "mapping with no-dtls, no-binding-success or consent-interval");
 	it->e->kind = w == 0 ? SCN_EXP_WIRE_DTLS_AFTER_NOMINATION : SCN_EXP_WIRE_SYMMETRIC;
 	return 0;
 }
@@ -625,8 +634,10 @@ static void what_count(const struct scn_case *k, struct scn_expect *e)
 
 static void what_wire(const struct scn_case *k, struct scn_expect *e)
 {
-	if (e->kind == SCN_EXP_WIRE_NO_DTLS)
-		set_what(e, "no DTLS from %s%s%s", subject(k, e->agent),
+	if (e->kind == SCN_EXP_WIRE_NO_DTLS || e->kind == SCN_EXP_WIRE_NO_SUCCESS)
+		set_what(e, "no %s from %s%s%s",
+			 e->kind == SCN_EXP_WIRE_NO_DTLS ? "DTLS" : "Binding success response",
+			 subject(k, e->agent),
 			 e->family || e->addr[0] ? " to " : "",
 			 e->addr[0] ? e->addr : e->family == AF_INET ? "ipv4" :
 						e->family == AF_INET6 ? "ipv6" : "");

@@ -56,19 +56,15 @@ static int read_to(struct scn_ctx *c, struct fy_node *map, const struct scn_case
 		   struct inject_spec *s)
 {
 	struct fy_node *v;
-	char name[64];
 	size_t old;
 	int rc = scn_require(c, map, "to", &v);
 
 	if (rc < 0)
 		return rc;
 	old = scn_path_key(c, "to");
-	if ((rc = scn_as_str(c, v, name, sizeof(name))) == 0 &&
-	    (s->to = scn_case_agent(k, name)) < 0)
-		rc = scn_fail(c, v, "unknown agent '%s' (agents: %s, %s): the request goes to an "
-			      "agent's selected address", name, k->agent[0].name, k->agent[1].name);
-	else if (rc == 0 && !node_has_family(&k->plan, k->agent[s->to].node, s->family))
-		rc = scn_fail(c, v, "agent %s's node %s has no %s address", name,
+	rc = scn_as_agent(c, v, k, "the request goes to an agent's selected address", &s->to);
+	if (rc == 0 && !node_has_family(&k->plan, k->agent[s->to].node, s->family))
+		rc = scn_fail(c, v, "agent %s's node %s has no %s address", k->agent[s->to].name,
 			      k->agent[s->to].node, s->family == AF_INET ? "IPv4" : "IPv6");
 	scn_path_pop(c, old);
 	return rc;

@@ -59,6 +59,11 @@ int scn_read_xfail(struct scn_ctx *c, struct fy_node *root, const struct scn_mat
 /* agents: of `root` into k->agent (needs k->plan, read and validated). */
 int scn_read_agents(struct scn_ctx *c, struct fy_node *root, struct scn_case *k);
 
+/* The scalar `n` as the name of one of k's agents into *idx; otherwise an
+ * error naming the agents, followed by ": why" when `why` is given. */
+int scn_as_agent(struct scn_ctx *c, struct fy_node *n, const struct scn_case *k,
+		 const char *why, int *idx);
+
 /* expect: of `root` into k->expect (needs the agents and k->timeout_ms). */
 int scn_read_expect(struct scn_ctx *c, struct fy_node *root, struct scn_case *k);
 

@@ -95,18 +95,14 @@ static int check_changes(struct scn_ctx *c, struct fy_node *map, const struct sc
 static int read_agent(struct scn_ctx *c, struct fy_node *map, struct scn_case *k)
 {
 	struct fy_node *v;
-	char name[64];
 	size_t old;
 	int rc = scn_require(c, map, "agent", &v);
 
 	if (rc < 0)
 		return rc;
 	old = scn_path_key(c, "agent");
-	if ((rc = scn_as_str(c, v, name, sizeof(name))) == 0 &&
-	    (k->tamper.agent = scn_case_agent(k, name)) < 0)
-		rc = scn_fail(c, v, "unknown agent '%s' (agents: %s, %s): give the agent whose "
-			      "description is altered on its way to the other", name,
-			      k->agent[0].name, k->agent[1].name);
+	rc = scn_as_agent(c, v, k, "give the agent whose description is altered on its way "
+			  "to the other", &k->tamper.agent);
 	scn_path_pop(c, old);
 	return rc;
 }

@@ -20,6 +20,9 @@
  *  - SCN_EXP_WIRE_NO_DTLS: agent e->agent's node sent no DTLS record to an
  *    address of family e->family (0: any) or, when e->addr is set, to that
  *    address.  Fails naming the first such datagram.
+ *  - SCN_EXP_WIRE_NO_SUCCESS: the same for Binding success responses:
+ *    what a peer or an attacker at that address actually received, whatever
+ *    the agent says about its own answers.
  *  - SCN_EXP_WIRE_DTLS_AFTER_NOMINATION: no DTLS record sent by either
  *    agent before the first Binding request carrying USE-CANDIDATE
  *    (0x0025) sent by either agent.  DTLS with no USE-CANDIDATE at all
@@ -570,9 +573,13 @@ static bool dest_matches(const struct wire_dest *t, const struct wire_dg *d)
 	       (d->family == t->addr_family && memcmp(d->dst, t->addr, addr_len(d->family)) == 0);
 }
 
-static bool no_dtls(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
+/* no-dtls and no-binding-success: nothing of that kind from agent a's
+ * node to the destination (a family, an address, or anywhere). */
+static bool no_sent(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
 		    size_t cap)
 {
+	bool dtls = e->kind == SCN_EXP_WIRE_NO_DTLS;
+	const char *what = dtls ? "DTLS" : "Binding success response";
 	struct wire_dest t = { .family = e->family };
 	char where[64], got[256];
 
@@ -580,8 +587,8 @@ static bool no_dtls(const struct wire_view *w, const struct scn_expect *e, int a
 		t.has_addr = true;
 		t.addr_family = strchr(e->addr, ':') ? AF_INET6 : AF_INET;
 		if (inet_pton(t.addr_family, e->addr, t.addr) != 1) {
-			snprintf(detail, cap, "expected no DTLS from %s to %s; that is not an address",
-				 agent_name(w, a), e->addr);
+			snprintf(detail, cap, "expected no %s from %s to %s; that is not an address",
+				 what, agent_name(w, a), e->addr);
 			return false;
 		}
 	}
@@ -591,14 +598,16 @@ static bool no_dtls(const struct wire_view *w, const struct scn_expect *e, int a
 	for (size_t i = 0; i < w->n; i++) {
 		const struct wire_dg *d = &w->dg[i];
 
-		if (d->sender != a || !is_dtls(d->kind) || !dest_matches(&t, d))
+		if (d->sender != a || !(dtls ? is_dtls(d->kind) : d->kind == WK_OK) ||
+		    !dest_matches(&t, d))
 			continue;
 		fmt_dg(got, sizeof(got), w, d);
-		snprintf(detail, cap, "expected no DTLS from %s to %s; got %s", agent_name(w, a),
+		snprintf(detail, cap, "expected no %s from %s to %s; got %s", what, agent_name(w, a),
 			 where, got);
 		return false;
 	}
-	snprintf(detail, cap, "expected no DTLS from %s to %s; got none", agent_name(w, a), where);
+	snprintf(detail, cap, "expected no %s from %s to %s; got none", what, agent_name(w, a),
+		 where);
 	return true;
 }
 
@@ -839,7 +848,8 @@ bool wire_check(const struct wire_view *w, const struct scn_case *c, const struc
 	(void)c;
 	switch (e->kind) {
 	case SCN_EXP_WIRE_NO_DTLS:
-		ok = for_agents(w, e, no_dtls, buf, sizeof(buf));
+	case SCN_EXP_WIRE_NO_SUCCESS:
+		ok = for_agents(w, e, no_sent, buf, sizeof(buf));
 		break;
 	case SCN_EXP_WIRE_DTLS_AFTER_NOMINATION:
 		ok = dtls_after_nomination(w, buf, sizeof(buf));

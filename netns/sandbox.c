@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,17 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
+#include "../common/fs.h"
 
 /* The janitor lives outside the PID namespace, in a session of its own
  * (a Ctrl-C or a group kill aimed at icelab does not reach it), and holds
@@ -56,7 +45,7 @@ static void __attribute__((noreturn)) janitor(int gone_fd, const char *dir)
 		if (r == 0 || (r < 0 && errno != EINTR))
 			break;
 	}
-	rm_tree(dir);
+	icl_rm_tree(dir);
 	_exit(0);
 }
 
@@ -120,7 +109,7 @@ static void __attribute__((noreturn)) parent_wait(pid_t child, const char *dir)
 	/* Every process of the PID namespace is gone with its PID 1: clean
 	 * up now rather than leave it to the janitor, so that the directory
 	 * is gone when icelab's exit status is. */
-	rm_tree(dir);
+	icl_rm_tree(dir);
 	if (WIFSIGNALED(status))
 		_exit(128 + WTERMSIG(status));
 	_exit(WEXITSTATUS(status));
@@ -161,7 +150,7 @@ static int own_proc(struct icl_err *err)
 /* Before the sandbox exists: undo private_tmp() and pass the error on. */
 static int abandon(const char *dir, int gone_w, int code)
 {
-	rm_tree(dir);
+	icl_rm_tree(dir);
 	close(gone_w); /* the janitor finds nothing left and exits */
 	return code;
 }

@@ -1,6 +1,5 @@
 #include "topo.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/fs.h"
 #include "impair.h"
 #include "link.h"
 #include "nat64.h"
@@ -516,21 +516,6 @@ int topo_up_seeded(const struct topo_plan *plan, uint64_t seed, struct topo **ou
 	return 0;
 }
 
-/* The directory is flat: services write files, never subdirectories. */
-static void remove_dir(const char *dir)
-{
-	DIR *d = dir != NULL ? opendir(dir) : NULL;
-	struct dirent *e;
-
-	while (d != NULL && (e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	if (d != NULL)
-		closedir(d);
-	if (dir != NULL)
-		rmdir(dir);
-}
-
 void topo_down(struct topo *t)
 {
 	if (t == NULL)
@@ -544,7 +529,7 @@ void topo_down(struct topo *t)
 			close(t->fds[i]);
 	if (t->home_fd >= 0)
 		close(t->home_fd);
-	remove_dir(t->dir);
+	icl_rm_tree(t->dir);
 	free(t->dir);
 	free(t->fds);
 	free(t);

@@ -139,6 +139,7 @@ static const char full_yaml[] =
 	"    never: true\n"
 	"    agent: server\n"
 	"  - pair-changes: { min: 2 }\n"                              /* [15] */
+	"  - wire: { no-binding-success: { from: server, to: 198.51.100.66 } }\n" /* [16] */
 	"expected-failure:\n"
 	"  reason: the adapter does not nominate aggressively yet\n";
 
@@ -231,6 +232,10 @@ static void check_full_wire(const struct scn_expect *e)
 	ck_assert_str_eq(e[14].what, "server never reaches ice-state failed");
 	ck_assert_uint_eq(e[15].min, 2);
 	ck_assert_uint_eq(e[15].max, UINT_MAX);
+	ck_assert_int_eq(e[16].kind, SCN_EXP_WIRE_NO_SUCCESS);
+	ck_assert_int_eq(e[16].agent, 0);
+	ck_assert_str_eq(e[16].addr, "198.51.100.66");
+	ck_assert_str_eq(e[16].what, "no Binding success response from server to 198.51.100.66");
 }
 
 START_TEST(test_full_file)
@@ -249,12 +254,12 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(k->signal_delay_ms, 1500);
 	ck_assert_uint_eq(k->timeout_ms, 20000);
 	check_full_agents(k);
-	ck_assert_uint_eq(k->n_expect, 16);
+	ck_assert_uint_eq(k->n_expect, 17);
 	check_full_events(k->expect);
 	check_full_wire(k->expect);
 	ck_assert(k->xfail);
 	ck_assert_str_eq(k->xfail_reason, "the adapter does not nominate aggressively yet");
-	ck_assert_uint_eq(k->xfail_src.line, 61);
+	ck_assert_uint_eq(k->xfail_src.line, 62);
 	scn_cases_free(k, n);
 }
 END_TEST
@@ -693,6 +698,8 @@ static const struct {
 	  "x.yaml:8:31: agents.server.colour: ", "unknown key (expected one of: impl, node" },
 	{ HEAD "agents:\n  both: { impl: a, node: s }\n  client: { impl: a, node: c }\n",
 	  "x.yaml:8:3: agents.both: ", "'both' is reserved" },
+	{ HEAD "agents:\n  harness: { impl: a, node: s }\n  client: { impl: a, node: c }\n",
+	  "x.yaml:8:3: agents.harness: ", "'harness' is reserved (the timeline shows" },
 	{ HEAD "agents:\n  server: { impl: a, node: s, dtls: client }\n  client: { impl: a, node: c }\n",
 	  "x.yaml:8:37: agents.server.dtls: ", "expected one of actpass, active, passive" },
 	{ HEAD "agents:\n  server: { impl: a, node: s, args: [a, b, c, d, e, f, g, h] }\n"
@@ -761,6 +768,10 @@ static const struct {
 	  "x.yaml:11:22: expect[0].wire.no-dtls.from: ", "required key is missing" },
 	{ EXPECT("  - wire: { consent-interval: { max: 6s } }\n"),
 	  "x.yaml:11:31: expect[0].wire.consent-interval.agent: ", "required key is missing" },
+	{ EXPECT("  - wire: { no-binding-success: { from: server, to: nowhere } }\n"),
+	  "x.yaml:11:53: expect[0].wire.no-binding-success.to: ", "expected an IP address" },
+	{ EXPECT("  - wire: { no-dtls: { from: server }, no-binding-success: { from: server } }\n"),
+	  "x.yaml:11:11: expect[0].wire: ", "one wire check per item" },
 	{ EXPECT("  - wire: { no-dtls: { from: server, to-family: ipv6, to: 10.0.0.2 } }\n"),
 	  "x.yaml:11:59: expect[0].wire.no-dtls.to: ", "not both" },
 	{ EXPECT("  - wire: reflexive\n"), "x.yaml:11:11: expect[0].wire: ",
@@ -909,6 +920,9 @@ static const struct {
 	  "x.yaml:11:66: actions[0].inject.stun: ", "expected one of binding-request" },
 	{ HEAD AGENTS "actions:\n  - { at: 1s, state: up, inject: { from: c, to: server, "
 	  "family: ipv4 } }\n", "x.yaml:11:15: actions[0].state: ",
+	  "does not apply to an inject action" },
+	{ HEAD AGENTS "actions:\n  - { at: 1s, direction: a-to-b, inject: { from: c, to: server, "
+	  "family: ipv4 } }\n", "x.yaml:11:15: actions[0].direction: ",
 	  "does not apply to an inject action" },
 	{ HEAD AGENTS "actions:\n  - { at: 1s, restart: client, inject: {} }\n",
 	  "x.yaml:11:5: actions[0]: ", "one action per item" },

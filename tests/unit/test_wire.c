@@ -356,6 +356,29 @@ START_TEST(no_dtls_good)
 }
 END_TEST
 
+/* What the peer (or an attacker) was sent, not what the agent says it did:
+ * the server answered the client's checks in both families, from the
+ * captures, and nothing went to an address no check came from. */
+START_TEST(no_binding_success)
+{
+	struct world w;
+	struct marks m;
+	char d[512];
+
+	world_run(&w, 0, &m);
+	ck_assert(!judge(&w, SCN_EXP_WIRE_NO_SUCCESS, SERVER, AF_INET, NULL, 0, d, sizeof(d)));
+	ck_assert_msg(strstr(d, "expected no Binding success response from server to ipv4; got "
+				"binding-success in wan-server.pcap") != NULL, "%s", d);
+	ck_assert(!judge(&w, SCN_EXP_WIRE_NO_SUCCESS, SERVER, AF_INET6, NULL, 0, d, sizeof(d)));
+	ck_assert_msg(judge(&w, SCN_EXP_WIRE_NO_SUCCESS, SERVER, 0, "203.0.113.11", 0, d, sizeof(d)),
+		      "%s", d);
+	ck_assert_msg(strstr(d, "got none") != NULL, "%s", d);
+	/* The client answers no checks in this session. */
+	ck_assert_msg(judge(&w, SCN_EXP_WIRE_NO_SUCCESS, CLIENT, 0, NULL, 0, d, sizeof(d)), "%s", d);
+	world_done(&w);
+}
+END_TEST
+
 START_TEST(no_dtls_ipv6)
 {
 	struct world w;
@@ -621,6 +644,7 @@ Suite *wire_suite(void)
 
 	tcase_add_test(tc, no_dtls_good);
 	tcase_add_test(tc, no_dtls_ipv6);
+	tcase_add_test(tc, no_binding_success);
 	tcase_add_loop_test(tc, dtls_after_nomination, 0, 3);
 	tcase_add_test(tc, symmetric);
 	tcase_add_test(tc, consent);
