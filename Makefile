@@ -41,9 +41,9 @@ NS_SRCS   := $(wildcard tests/ns/*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(LIB_SRCS))
 AGENT_OBJS := $(call obj,$(AGENT_SRCS))
-BINS := $(BUILD)/icelab $(BUILD)/icelab-lite $(BUILD)/icelab-full
+BINS := $(BUILD)/icelab $(BUILD)/icelab-lite $(BUILD)/icelab-full $(BUILD)/icelab-libnice
 
-.PHONY: all check run bench install clean deps fuzz
+.PHONY: all check run bench install clean deps fuzz results-libnice soak
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -67,7 +67,14 @@ $(BUILD)/icelab: $(call obj,$(MAIN_SRC)) $(BUILD)/libicelab.a
 $(BUILD)/icelab-%: $(BUILD)/obj/agents/%_main.o $(BUILD)/libicelab-agent.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/test-unit: $(call obj,$(UNIT_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
+# The libnice adapter (agents/adapters/libnice/): GLib and libnice flags
+# for its objects only; nice_cfg.c is pure and also in test-unit.
+NICE_OBJS := $(call obj,$(wildcard agents/adapters/libnice/*.c))
+$(NICE_OBJS): ALL_CFLAGS += $(shell pkg-config --cflags nice glib-2.0 2>/dev/null)
+$(BUILD)/icelab-libnice: $(NICE_OBJS) $(BUILD)/libicelab-agent.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(shell pkg-config --libs nice glib-2.0 2>/dev/null) $(PKG_LIBS)
+
+$(BUILD)/test-unit: $(call obj,$(UNIT_SRCS) agents/adapters/libnice/nice_cfg.c) $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 $(BUILD)/test-ns: $(call obj,$(NS_SRCS)) $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
@@ -100,20 +107,43 @@ check: deps
 run: deps all
 	$(BUILD)/icelab run -j 2 --report $(BUILD)/report scenarios/
 
+# docs/results/libnice.md: the suite with libnice as the client (needs root
+# and build/icelab-libnice); explanations from docs/results/libnice-notes.md.
+results-libnice: deps all
+	scripts/results-libnice $(BUILD)
+
+# Stability of the verdicts: SOAK_ROUNDS full runs of the suite at -j 2,
+# each with its own seed; prints the count of unexpected verdicts.
+SOAK_ROUNDS ?= 20
+soak: deps all
+	tests/bench/soak-suite $(BUILD)/icelab $(SOAK_ROUNDS) 1000 scenarios/
+
 bench: deps all $(BUILD)/bench-topo $(BUILD)/bench-agents $(BUILD)/bench-services
 	tests/bench/run $(BUILD)
 
-# libFuzzer on the STUN parser, under ASan+UBSan; the corpus lives in the
-# tree and grows with what the fuzzer finds.  FUZZ_TIME in seconds.
+# The kill campaign (root): 100 random SIGKILLs across suite runs of the
+# release build, then what is left (namespaces, processes, devices, tmp
+# entries) is counted and must be 0; tests/ns/kill-campaign.
+.PHONY: hardening
+hardening: deps all
+	tests/ns/kill-campaign $(BUILD) 100
+
+# libFuzzer under ASan+UBSan (tests/fuzz/fuzz_*.c): the STUN codec, the
+# agent-protocol line parsers, the scenario loader, the agents' datagram
+# demux.  The libraries are built with coverage instrumentation in
+# build/fuzz; tests/fuzz/run runs each target FUZZ_TIME seconds (FUZZ_JOBS
+# at once), grows the corpora in tests/fuzz/corpus and prints one table.
 FUZZ_TIME ?= 600
-FUZZ_FLAGS := -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-              -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS := stun proto scenario demux
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_FLAGS := -std=gnu11 -g -O1 $(WARN) -D_GNU_SOURCE -fsanitize=fuzzer $(FUZZ_SAN) $(PKG_CFLAGS)
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(BUILD)/libicelab.a $(BUILD)/libicelab-agent.a
+	$(CLANG) $(FUZZ_FLAGS) -o $@ $^ $(PKG_LIBS)
 fuzz: deps
-	@mkdir -p build/fuzz
-	$(CLANG) $(FUZZ_FLAGS) -o build/fuzz/fuzz-stun tests/fuzz/fuzz_stun.c \
-		agents/stun.c common/err.c $(PKG_LIBS)
-	build/fuzz/fuzz-stun -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-		tests/fuzz/corpus/stun
+	$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(CLANG) OPT=-O1 \
+		SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+	tests/fuzz/run build/fuzz $(FUZZ_TIME) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/icelab/scenarios

@@ -163,15 +163,8 @@ static void do_restart(struct agent *ag, const struct proto_cmd *cmd)
 static int dtls_role(struct agent *ag, enum proto_setup remote, bool *active,
 		     struct icl_err *err)
 {
-	enum proto_setup mine = ag->cfg.setup;
-
-	if (remote == PROTO_SETUP_ACTPASS && mine == PROTO_SETUP_ACTPASS)
-		return icl_err_set(err, ICL_EINPUT,
-				   "setup: both sides actpass; the answerer must choose active or passive");
-	if (remote != PROTO_SETUP_ACTPASS && remote == mine)
-		return icl_err_set(err, ICL_EINPUT, "setup: both sides %s", proto_setup_name(mine));
-	*active = remote == PROTO_SETUP_ACTPASS ? mine == PROTO_SETUP_ACTIVE
-						: remote == PROTO_SETUP_PASSIVE;
+	if (proto_dtls_active(ag->cfg.setup, remote, active, err) < 0)
+		return err->code;
 	/* select-first-check, mediasoup 3.7 (forum thread 2702): DTLS starts
 	 * as the client on the first checked tuple.  The quirk takes that role
 	 * whatever the setup says, so both setups of a scenario show it. */
@@ -281,8 +274,9 @@ static void dispatch(struct agent *ag, const struct proto_cmd *cmd)
 
 /* ---- stdin --------------------------------------------------------- */
 
-static void handle_line(struct agent *ag, char *line)
+static void handle_line(void *user, char *line)
 {
+	struct agent *ag = user;
 	struct proto_cmd *cmd = malloc(sizeof(*cmd));
 	struct icl_err err;
 
@@ -299,27 +293,6 @@ static void handle_line(struct agent *ag, char *line)
 	agent__rearm(ag);
 }
 
-/* Split the stream into lines; a line longer than PROTO_LINE_MAX is
- * refused whole rather than cut into pieces that might parse. */
-static void feed(struct agent *ag, const char *p, size_t n)
-{
-	for (size_t i = 0; i < n && !ag->closing; i++) {
-		if (p[i] == '\n') {
-			ag->line[ag->line_len] = '\0';
-			if (ag->line_overflow)
-				proto_emit_error(&ag->po, NULL, false, "command line longer than 65535 bytes");
-			else if (ag->line_len > 0)
-				handle_line(ag, ag->line);
-			ag->line_len = 0;
-			ag->line_overflow = false;
-		} else if (ag->line_len + 1 < sizeof(ag->line)) {
-			ag->line[ag->line_len++] = p[i];
-		} else {
-			ag->line_overflow = true;
-		}
-	}
-}
-
 static void in_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
 	struct agent *ag = h->data;
@@ -333,7 +306,8 @@ static void in_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	struct agent *ag = s->data;
 
 	if (n > 0)
-		feed(ag, buf->base, (size_t)n);
+		proto_lines_feed(&ag->lines, buf->base, (size_t)n, &ag->po, handle_line, ag,
+				 &ag->closing);
 	else if (n < 0)
 		shutdown_agent(ag);   /* EOF: the harness is gone or done */
 }
@@ -414,7 +388,7 @@ int agent_main(int argc, char **argv, enum agent_kind kind)
 	ag->name = kind == AGENT_LITE ? "icelab-lite" : "icelab-full";
 	ag->t0_ns = uv_hrtime();
 	ag->data_next_ms = UINT64_MAX;
-	ag->probe_next_ms = UINT64_MAX;
+	probe_init(&ag->probe);
 	ag->po.out = stdout;
 	ag->po.t0_ns = ag->t0_ns;
 	rc = setup_loop(ag);

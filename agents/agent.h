@@ -17,6 +17,7 @@
 
 #include "dtls.h"
 #include "ice.h"
+#include "probe.h"
 #include "proto.h"
 #include "stunc.h"
 #include "turnc.h"
@@ -26,7 +27,6 @@ enum agent_kind { AGENT_LITE, AGENT_FULL };
 int agent_main(int argc, char **argv, enum agent_kind kind);
 
 #define AGENT_MAX_PENDING 16
-#define AGENT_PROBE_TRIES 7        /* 250 ms doubling: the last at 15.75 s */
 #define AGENT_MAX_STUNC    ICE_MAX_CANDS   /* srflx transactions (host x STUN server) */
 #define AGENT_RELAY_SOCK   1000            /* socket ids from here on are relays: */
                                             /* AGENT_RELAY_SOCK + index into turncs[] */
@@ -57,10 +57,8 @@ struct agent {
 	struct proto_out po;
 	uint64_t t0_ns;
 
-	char line[PROTO_LINE_MAX];
+	struct proto_lines lines;  /* stdin, split */
 	char rxbuf[65536];
-	size_t line_len;
-	bool line_overflow;
 
 	bool configured, gathered, have_remote, closing;
 	struct proto_config cfg;
@@ -88,13 +86,7 @@ struct agent {
 	struct agent_datagram pending[AGENT_MAX_PENDING];
 	size_t n_pending;
 
-	/* The data probe: attempt k (1-based) was sent at probe_sent_ns[k-1];
-	 * resent with backoff until echoed, since one record can be lost. */
-	char ufrag_probe[64];
-	uint64_t probe_sent_ns[AGENT_PROBE_TRIES];
-	unsigned probe_n;
-	uint64_t probe_next_ms;    /* UINT64_MAX: not running */
-	bool probe_echoed;
+	struct probe probe;        /* the data probe (probe.h) */
 
 	/* NAT64 (agent_nat64.c): the prefix and its discovery; NULL
 	 * without configure's nat64. */

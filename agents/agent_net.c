@@ -119,54 +119,29 @@ static void dtls_send_cb(void *user, const uint8_t *buf, size_t len)
 	}
 }
 
-/* Attempt probe_n + 1 of the data probe: one DTLS record can be lost like
- * any datagram, and a probe sent once would make `data-echoed` luck on an
- * impaired path.  Backoff 250 ms doubling, AGENT_PROBE_TRIES at most. */
+/* The probe's attempt due now, if any (probe.h: resent with backoff
+ * until echoed, since one record can be lost like any datagram). */
 static void send_probe(struct agent *ag)
 {
-	char probe[128];
+	char text[PROBE_TEXT_MAX];
 	struct icl_err err;
-	int n;
+	size_t n = probe_next(&ag->probe, uv_hrtime() - ag->t0_ns, text, sizeof(text));
 
-	if (ag->probe_n == 0)
-		snprintf(ag->ufrag_probe, sizeof(ag->ufrag_probe), "%s", ice_agent_ufrag(ag->ice));
-	n = snprintf(probe, sizeof(probe), "icelab-probe %u %s", ag->probe_n + 1, ag->ufrag_probe);
-	ag->probe_sent_ns[ag->probe_n++] = uv_hrtime();
-	ag->probe_next_ms = ag->probe_n < AGENT_PROBE_TRIES
-				    ? agent__now_ms(ag) + (250u << (ag->probe_n - 1))
-				    : UINT64_MAX;
-	if (dtls_conn_send(ag->dtls, (const uint8_t *)probe, (size_t)n, &err) < 0)
+	if (n > 0 && dtls_conn_send(ag->dtls, (const uint8_t *)text, n, &err) < 0)
 		proto_emit_error(&ag->po, NULL, false, err.msg);
 }
 
 void agent__probe_tick(struct agent *ag)
 {
-	if (ag->dtls && !ag->probe_echoed && ag->probe_next_ms <= agent__now_ms(ag))
+	if (ag->dtls)
 		send_probe(ag);
 }
 
 uint64_t agent__probe_deadline(const struct agent *ag)
 {
-	return ag->probe_echoed ? UINT64_MAX : ag->probe_next_ms;
-}
+	uint64_t d = probe_deadline(&ag->probe);
 
-/* "echo icelab-probe K UFRAG" answering our attempt K: its round trip. */
-static void probe_echoed(struct agent *ag, const uint8_t *buf, size_t len)
-{
-	char text[160], ufrag[64];
-	unsigned k;
-
-	if (ag->probe_echoed || len >= sizeof(text))
-		return;
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	if (sscanf(text, "echo icelab-probe %u %63s", &k, ufrag) != 2 || k == 0 ||
-	    k > ag->probe_n || strcmp(ufrag, ag->ufrag_probe) != 0)
-		return;
-	ag->probe_echoed = true;
-	proto_emit(&ag->po, "data-echoed",
-		   json_pack("{s:I, s:f, s:I}", "bytes", (json_int_t)len, "rtt_ms",
-			     (uv_hrtime() - ag->probe_sent_ns[k - 1]) / 1e6, "attempt", (json_int_t)k));
+	return d == UINT64_MAX ? d : (d + 999999u) / 1000000u;   /* ms, rounded up */
 }
 
 static void dtls_state_cb(void *user, enum dtls_state st, const char *reason)
@@ -180,17 +155,11 @@ static void dtls_state_cb(void *user, enum dtls_state st, const char *reason)
 	if (st == DTLS_CONNECTED)
 		json_object_set_new(o, "remote_fingerprint_verified", json_true());
 	proto_emit(&ag->po, "dtls-state", o);
-	if (st == DTLS_CONNECTED && ag->probe_n == 0) {
+	if (st == DTLS_CONNECTED && !probe_started(&ag->probe)) {
+		probe_start(&ag->probe, ice_agent_ufrag(ag->ice), uv_hrtime() - ag->t0_ns);
 		send_probe(ag);
 		agent__data_start(ag);
 	}
-}
-
-static bool starts_with(const uint8_t *buf, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return len >= n && memcmp(buf, prefix, n) == 0;
 }
 
 static void dtls_data_cb(void *user, const uint8_t *buf, size_t len)
@@ -198,16 +167,27 @@ static void dtls_data_cb(void *user, const uint8_t *buf, size_t len)
 	struct agent *ag = user;
 	uint8_t echo[1024];
 	struct icl_err err;
+	unsigned k;
+	double rtt;
+	size_t n;
 
-	if (starts_with(buf, len, "icelab-probe") && len + 5 <= sizeof(echo)) {
-		memcpy(echo, "echo ", 5);
-		memcpy(echo + 5, buf, len);
-		if (dtls_conn_send(ag->dtls, echo, len + 5, &err) < 0)
+	switch (probe_recv(&ag->probe, buf, len, uv_hrtime() - ag->t0_ns, &k, &rtt)) {
+	case PROBE_RX_REQUEST:
+		n = probe_echo(buf, len, echo, sizeof(echo));
+		if (n > 0 && dtls_conn_send(ag->dtls, echo, n, &err) < 0)
 			proto_emit_error(&ag->po, NULL, false, err.msg);
-	} else if (starts_with(buf, len, "echo icelab-probe ")) {
-		probe_echoed(ag, buf, len);
-	} else if (!agent__data_is_stream(buf, len)) {
-		agent__log(ag, "unexpected application data (%zu bytes)", len);
+		break;
+	case PROBE_RX_ECHOED:
+		proto_emit(&ag->po, "data-echoed",
+			   json_pack("{s:I, s:f, s:I}", "bytes", (json_int_t)len, "rtt_ms", rtt,
+				     "attempt", (json_int_t)k));
+		break;
+	case PROBE_RX_OTHER:
+		if (!agent__data_is_stream(buf, len))
+			agent__log(ag, "unexpected application data (%zu bytes)", len);
+		break;
+	case PROBE_RX_IGNORED:
+		break;
 	}
 }
 
@@ -347,8 +327,12 @@ void agent__deliver(struct agent *ag, int sock, const union stun_addr *from,
 {
 	if (ice_agent_recv(ag->ice, agent__now_ms(ag), sock, from, p, len))
 		;
-	else if (ag->dtls && dtls_is_dtls(p, len))
+	else if (ag->dtls && dtls_is_dtls(p, len) && ice_agent_knows_source(ag->ice, from))
 		recv_dtls(ag, sock, from, p, len);
+	else if (ag->dtls && dtls_is_dtls(p, len))
+		/* Not the peer's: a stranger's record (a plaintext fatal alert,
+		 * a bad handshake fragment) would kill our handshake. */
+		agent__log(ag, "dropped a %zu-byte DTLS datagram from an unknown source", len);
 	else
 		agent__log(ag, "dropped a %zu-byte datagram that is neither STUN nor DTLS", len);
 }

@@ -692,6 +692,13 @@ enum ice_state ice_agent_state(const struct ice_agent *ag)
 	return ag->state;
 }
 
+bool ice_agent_knows_source(const struct ice_agent *ag, const union stun_addr *from)
+{
+	if (ice__remote_by_addr(ag, from) >= 0)
+		return true;
+	return (ag->selected >= 0 || ag->keep_sel) && stun_addr_equal(&ag->sel_info.remote, from);
+}
+
 const struct ice_pair_info *ice_agent_selected(const struct ice_agent *ag)
 {
 	return (ag->selected >= 0 || ag->keep_sel) && !ag->consent.lost ? &ag->sel_info : NULL;

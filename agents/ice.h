@@ -175,6 +175,14 @@ void ice_agent_data_sent(struct ice_agent *ag, uint64_t now_ms);
 void ice_agent_data_received(struct ice_agent *ag, uint64_t now_ms, int sock,
 			     const union stun_addr *from);
 
+/* Whether `from` is a peer this agent knows: a remote candidate (signalled,
+ * or peer-reflexive from an authenticated check) or the remote of its
+ * selected pair (kept across a restart).  DTLS from anyone else is not
+ * the peer's: an attacker who can reach our address must not get records
+ * into the association (a plaintext fatal alert kills a handshake;
+ * RFC 8445 11 sends data on valid pairs only, RFC 7675 6). */
+bool ice_agent_knows_source(const struct ice_agent *ag, const union stun_addr *from);
+
 /* ICE restart (RFC 8445 9): new local credentials (random unless given:
  * ufrag and pwd both, or both NULL), the check list and the remote
  * candidates emptied, ready for ice_agent_set_remote with the peer's new

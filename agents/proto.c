@@ -489,6 +489,16 @@ static int parse_body(json_t *o, struct proto_cmd *cmd, struct icl_err *err)
 	}
 }
 
+/* Reasons quote field values, and a JSON string can hold any character
+ * ("\n" too): keep the reason one line, as err.h promises. */
+static int one_line(struct icl_err *err, int rc)
+{
+	for (char *p = err ? err->msg : ""; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return rc;
+}
+
 int proto_parse_cmd(const char *line, struct proto_cmd *cmd, struct icl_err *err)
 {
 	json_error_t jerr;
@@ -498,7 +508,8 @@ int proto_parse_cmd(const char *line, struct proto_cmd *cmd, struct icl_err *err
 	memset(cmd, 0, sizeof(cmd->kind) + sizeof(cmd->id));
 	o = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o)
-		return icl_err_set(err, ICL_EINPUT, "not JSON: %s (column %d)", jerr.text, jerr.column);
+		return one_line(err, icl_err_set(err, ICL_EINPUT, "not JSON: %s (column %d)",
+						 jerr.text, jerr.column));
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return icl_err_set(err, ICL_EINPUT, "expected a JSON object");
@@ -508,7 +519,7 @@ int proto_parse_cmd(const char *line, struct proto_cmd *cmd, struct icl_err *err
 	if (rc == 0 && (rc = parse_body(o, cmd, err)) < 0)
 		icl_err_wrap(err, "%s", json_string_value(json_object_get(o, "cmd")));
 	json_decref(o);
-	return rc;
+	return rc < 0 ? one_line(err, rc) : rc;
 }
 
 static double ms_since(uint64_t t0_ns)
@@ -547,4 +558,37 @@ void proto_emit_error(struct proto_out *po, const char *id, bool fatal, const ch
 	if (id && id[0])
 		json_object_set_new(o, "id", json_string(id));
 	proto_emit(po, "error", o);
+}
+
+int proto_dtls_active(enum proto_setup mine, enum proto_setup remote, bool *active,
+		      struct icl_err *err)
+{
+	if (remote == PROTO_SETUP_ACTPASS && mine == PROTO_SETUP_ACTPASS)
+		return icl_err_set(err, ICL_EINPUT,
+				   "setup: both sides actpass; the answerer must choose active or passive");
+	if (remote != PROTO_SETUP_ACTPASS && remote == mine)
+		return icl_err_set(err, ICL_EINPUT, "setup: both sides %s", proto_setup_name(mine));
+	*active = remote == PROTO_SETUP_ACTPASS ? mine == PROTO_SETUP_ACTIVE
+						: remote == PROTO_SETUP_PASSIVE;
+	return 0;
+}
+
+void proto_lines_feed(struct proto_lines *lb, const char *p, size_t n, struct proto_out *po,
+		      void (*on_line)(void *user, char *line), void *user, const bool *stop)
+{
+	for (size_t i = 0; i < n && !*stop; i++) {
+		if (p[i] == '\n') {
+			lb->line[lb->len] = '\0';
+			if (lb->overflow)
+				proto_emit_error(po, NULL, false, "command line longer than 65535 bytes");
+			else if (lb->len > 0)
+				on_line(user, lb->line);
+			lb->len = 0;
+			lb->overflow = false;
+		} else if (lb->len + 1 < sizeof(lb->line)) {
+			lb->line[lb->len++] = p[i];
+		} else {
+			lb->overflow = true;
+		}
+	}
 }

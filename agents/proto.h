@@ -123,4 +123,25 @@ void proto_emit_error(struct proto_out *po, const char *id, bool fatal, const ch
 
 const char *proto_setup_name(enum proto_setup s);
 
+/* The DTLS role (RFC 8842 5, RFC 4145): the peer's setup decides ours
+ * unless it is actpass, then `mine` does.  *active: this side is the
+ * DTLS client.  Both actpass, or both the same, is ICL_EINPUT. */
+int proto_dtls_active(enum proto_setup mine, enum proto_setup remote, bool *active,
+		      struct icl_err *err);
+
+/* The command stream split into lines.  A line longer than
+ * PROTO_LINE_MAX - 1 bytes is refused whole (an `error` event) rather
+ * than cut into pieces that might parse.  Owned by the agent. */
+struct proto_lines {
+	char line[PROTO_LINE_MAX];
+	size_t len;
+	bool overflow;
+};
+
+/* Feed `n` bytes of stdin: on_line(user, line) for each complete
+ * non-empty line (NUL-terminated, no '\n', valid during the call).
+ * Stops before the next byte once `*stop` is true (the agent closes). */
+void proto_lines_feed(struct proto_lines *lb, const char *p, size_t n, struct proto_out *po,
+		      void (*on_line)(void *user, char *line), void *user, const bool *stop);
+
 #endif

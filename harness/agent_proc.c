@@ -38,16 +38,27 @@ static void alloc_out(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init(ap->buf + ap->len, (unsigned)(sizeof(ap->buf) - 1 - ap->len));
 }
 
-static void one_line(struct aproc *ap, char *line)
+json_t *aproc_parse_event(const char *line, unsigned lineno, char *why, size_t cap)
 {
 	json_error_t jerr;
 	json_t *o = json_loads(line, 0, &jerr);
+
+	if (o && json_is_object(o) && json_is_string(json_object_get(o, "event")))
+		return o;
+	snprintf(why, cap, "line %u is not an event object%s%s", lineno, o ? "" : ": ",
+		 o ? "" : jerr.text);
+	json_decref(o);
+	return NULL;
+}
+
+static void one_line(struct aproc *ap, char *line)
+{
 	char why[256];
+	json_t *o;
 
 	ap->lines++;
-	if (!o || !json_is_object(o) || !json_is_string(json_object_get(o, "event"))) {
-		snprintf(why, sizeof(why), "line %u is not an event object%s%s", ap->lines,
-			 o ? "" : ": ", o ? "" : jerr.text);
+	o = aproc_parse_event(line, ap->lines, why, sizeof(why));
+	if (!o) {
 		if (ap->on_bad)
 			ap->on_bad(ap, why);
 	} else if (ap->on_event) {
@@ -77,12 +88,36 @@ static void split_lines(struct aproc *ap)
 	}
 }
 
+/* Past the limits, stop reading: memory and time stay bounded whatever
+ * the agent writes, and the agent blocks until it is closed. */
+static bool flooding(struct aproc *ap, size_t n)
+{
+	char why[96];
+
+	ap->out_bytes += n;
+	if (ap->out_bytes <= APROC_EVENT_BYTES_MAX && ap->lines < APROC_EVENT_LINES_MAX)
+		return false;
+	uv_read_stop((uv_stream_t *)&ap->out);
+	ap->flooded = true;
+	if (ap->out_bytes > APROC_EVENT_BYTES_MAX)
+		snprintf(why, sizeof(why), "more than %u bytes of events (flooding)",
+			 APROC_EVENT_BYTES_MAX);
+	else
+		snprintf(why, sizeof(why), "more than %u event lines (flooding)",
+			 APROC_EVENT_LINES_MAX);
+	if (ap->on_bad)
+		ap->on_bad(ap, why);
+	return true;
+}
+
 static void read_out(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct aproc *ap = s->data;
 
 	(void)buf;
 	if (n > 0) {
+		if (flooding(ap, (size_t)n))
+			return;
 		ap->len += (size_t)n;
 		split_lines(ap);
 	} else if (n < 0) {
@@ -102,9 +137,13 @@ static void read_err(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct aproc *ap = s->data;
 
-	if (n > 0 && ap->log)
+	if (n > 0 && ap->log && ap->log_bytes < APROC_LOG_BYTES_MAX) {
+		ap->log_bytes += (size_t)n;
 		fwrite(buf->base, 1, (size_t)n, ap->log);
-	else if (n < 0)
+		if (ap->log_bytes >= APROC_LOG_BYTES_MAX)
+			fprintf(ap->log, "\n[icelab: agent %s wrote more than %u bytes to stderr; "
+					 "the rest is dropped]\n", ap->name, APROC_LOG_BYTES_MAX);
+	} else if (n < 0)
 		close_handle(ap, (uv_handle_t *)s);
 }
 
@@ -188,6 +227,11 @@ int aproc_send(struct aproc *ap, json_t *cmd, struct icl_err *err)
 		return icl_err_set(err, rc, "agent %s: writing a command: %s", ap->name, uv_strerror(rc));
 	}
 	return 0;
+}
+
+int aproc_signal(struct aproc *ap, int sig)
+{
+	return ap->running ? uv_process_kill(&ap->proc, sig) : 0;
 }
 
 void aproc_close(struct aproc *ap)

@@ -25,6 +25,16 @@
 #include "../netns/topo.h"
 
 #define APROC_LINE_MAX 65536
+/* An agent's output is bounded (docs/agent-protocol.md, "Limits"): past
+ * APROC_EVENT_BYTES_MAX bytes or APROC_EVENT_LINES_MAX lines on stdout the
+ * harness stops reading it (the agent then blocks on its next write) and
+ * reports a flood through on_bad with `flooded` set; past
+ * APROC_LOG_BYTES_MAX bytes its stderr is read and dropped.  A real
+ * session's events are two orders of magnitude below (the longest case of
+ * the suite, both agents together: under 50 KB, a few hundred lines). */
+#define APROC_EVENT_BYTES_MAX (4u << 20)
+#define APROC_EVENT_LINES_MAX 20000u
+#define APROC_LOG_BYTES_MAX (16u << 20)
 
 struct aproc;
 
@@ -48,6 +58,8 @@ struct aproc {
 	int64_t exit_status;
 	int term_signal;
 	unsigned lines;
+	bool flooded;             /* stdout went past the limits above */
+	uint64_t out_bytes, log_bytes;
 
 	/* Private. */
 	uv_process_t proc;
@@ -65,11 +77,20 @@ struct aproc {
 int aproc_spawn(struct aproc *ap, uv_loop_t *loop, const struct topo *t, const char *node,
 		char *const argv[], uint64_t t0_ns, struct icl_err *err);
 
+/* Decode one event line (without its newline): a JSON object with an
+ * "event" string.  Returns the object, a new reference the caller owns, or
+ * NULL with `why` (one line, at most `cap` bytes, naming line `lineno`)
+ * saying what is wrong.  Pure: no I/O, no state; the reader uses it. */
+json_t *aproc_parse_event(const char *line, unsigned lineno, char *why, size_t cap);
+
 /* Write one command line.  Takes ownership of `cmd`. */
 int aproc_send(struct aproc *ap, json_t *cmd, struct icl_err *err);
 
 /* The harness's time of the last event read, ms since t0. */
 double aproc_now_ms(const struct aproc *ap);
+
+/* Send `sig` to the process if it still runs (0 if it does not). */
+int aproc_signal(struct aproc *ap, int sig);
 
 /* SIGKILL the process if it still runs; close every handle.  The loop
  * must run until the handles are closed (uv_run) before `ap` is freed. */

@@ -14,6 +14,10 @@
 
 #define CAP_SNAPLEN 65535
 #define CAP_TIMEOUT_MS 10     /* unused in immediate mode, but must be set */
+/* Kernel ring per end: libpcap gives each packet a 64 KiB slot here (see
+ * capture.h), so its 2 MB default held 32 packets, which a flood
+ * (tests/hostile-test) fills in a few ms of a busy loop; 16 MiB: 256. */
+#define CAP_BUFFER (16 << 20)
 #define CAP_BATCH 256         /* packets written per loop wakeup: bounds a callback's time */
 #define CAP_FLUSH_ROUNDS 64   /* batches per end in capture_flush() */
 
@@ -216,6 +220,7 @@ static int pcap_open_iface(const char *ifname, const char *label, pcap_t **out,
 		return icl_err_set(err, -EIO, "capture %s: pcap_create: %s", label, ebuf);
 	if ((rc = pcap_set_snaplen(p, CAP_SNAPLEN)) != 0 ||
 	    (rc = pcap_set_immediate_mode(p, 1)) != 0 ||
+	    (rc = pcap_set_buffer_size(p, CAP_BUFFER)) != 0 ||
 	    (rc = pcap_set_timeout(p, CAP_TIMEOUT_MS)) != 0 ||
 	    (rc = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO)) != 0) {
 		rc = pcap_fail(p, rc, label, "configuring", err);

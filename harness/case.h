@@ -31,6 +31,7 @@ struct scn_agent {
 	char name[TOPO_NAME_MAX];  /* its key under agents:, e.g. "client" */
 	char node[TOPO_NAME_MAX];  /* node of the topology it runs in */
 	char impl[256];            /* registry name ("icelab-lite") or a path (has a '/') */
+	bool impl_override;        /* impl came from `icelab run --agent`, not the file */
 	char *args[8];             /* extra arguments (agents.X.args); heap, NULL-terminated */
 	/* The configure command built from the file, without "cmd"; owned.
 	 * Keys as in docs/agent-protocol.md (lite, role, nomination, dtls,

@@ -11,6 +11,8 @@
 int cli_topo(int argc, char **argv);
 int cli_exec(int argc, char **argv); /* `exec` and `shell` */
 int cli_run(int argc, char **argv);  /* `run`, `list` and `check` */
+int cli_doctor(int argc, char **argv); /* `doctor`: what a suite needs */
+int cli_results(int argc, char **argv); /* `results`: results.json as Markdown */
 /* `catalogue` is cat_command() of catalogue.h. */
 
 /* Expand directories among `paths` into their *.yaml files; the result is

@@ -15,6 +15,7 @@
 #include "../reports/report.h"
 #include "cli.h"
 #include "registry.h"
+#include "runnable.h"
 #include "runner.h"
 #include "scenario.h"
 #include "sched.h"
@@ -236,6 +237,7 @@ static int apply_agents(const struct run_args *a, struct case_set *s)
 					continue;
 				snprintf(c->agent[idx].impl, sizeof(c->agent[idx].impl), "%s",
 					 a->agent_impl[k]);
+				c->agent[idx].impl_override = true;
 				hits++;
 			}
 		if (hits == 0) {
@@ -367,7 +369,7 @@ static struct sched_case *expand(const struct run_args *a, const struct case_set
 /* ---- run ---- */
 
 struct tally {
-	size_t pass, fail, xfail, xpass, error;
+	size_t pass, fail, xfail, xpass, error, na;
 };
 
 static json_t *run_doc(const struct run_args *a, struct sched_case *v, size_t n,
@@ -386,15 +388,16 @@ static json_t *run_doc(const struct run_args *a, struct sched_case *v, size_t n,
 		t->xfail += strcmp(verdict, "xfail") == 0;
 		t->xpass += strcmp(verdict, "xpass") == 0;
 		t->error += strcmp(verdict, "error") == 0;
+		t->na += strcmp(verdict, "n/a") == 0;
 		json_array_append(cases, v[i].result);
 	}
-	return json_pack("{s:s, s:s, s:f, s:I, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
+	return json_pack("{s:s, s:s, s:f, s:I, s:i, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:o}",
 			 "icelab", ICELAB_VERSION, "started", started, "duration_ms", ms,
 			 "seed", (json_int_t)a->seed, "jobs", (int)a->jobs, "summary",
 			 "total", (json_int_t)n, "passed", (json_int_t)t->pass,
 			 "failed", (json_int_t)t->fail, "xfailed", (json_int_t)t->xfail,
 			 "xpassed", (json_int_t)t->xpass, "errors", (json_int_t)t->error,
-			 "cases", cases);
+			 "not_applicable", (json_int_t)t->na, "cases", cases);
 }
 
 static void iso_now(char *buf, size_t cap)
@@ -418,8 +421,13 @@ static int finish_run(const struct run_args *a, struct sched_case *v, size_t n,
 		fprintf(stderr, "icelab: report: %s\n", err.msg);
 		rc = 1;
 	}
-	printf("%zu passed, %zu failed, %zu xfailed, %zu xpassed, %zu errors in %.1f s\n",
-	       t.pass, t.fail, t.xfail, t.xpass, t.error, ms / 1e3);
+	/* Scripts read the first nine fields (awk $1 $3 $5 $7 $9): the n/a
+	 * count comes after them, and only when there is one. */
+	printf("%zu passed, %zu failed, %zu xfailed, %zu xpassed, %zu errors", t.pass, t.fail,
+	       t.xfail, t.xpass, t.error);
+	if (t.na)
+		printf(", %zu not applicable", t.na);
+	printf(" in %.1f s\n", ms / 1e3);
 	if (a->report)
 		printf("icelab: report in %s/index.html\n", root);
 	json_decref(doc);
@@ -466,7 +474,9 @@ static int run_selected(const struct run_args *a, const struct case_set *s)
 	printf("icelab run: %zu case%s, -j %u, seed %llu\n", n, n == 1 ? "" : "s", a->jobs,
 	       (unsigned long long)a->seed);
 	fflush(stdout);
-	if ((rc = sched_run(v, n, &so, &err)) < 0)
+	/* Cases needing what this machine does not permit (rootless: a tun
+	 * device) get "n/a" with the reason; the rest go to the scheduler. */
+	if ((rc = runnable_sched_run(v, n, &so, &err)) < 0)
 		rc = cli_fail(&err);
 	else
 		rc = finish_run(a, v, n, root, started, cli_now_ms() - t0);

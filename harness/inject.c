@@ -111,6 +111,55 @@ int inject_target(const json_t *timeline, const char *agent, int family,
 			   family == AF_INET ? "IPv4" : "IPv6");
 }
 
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
+/* The address `ev` of `agent` announces, of `family`: a host candidate or
+ * a selected pair's local. */
+static bool announced(const json_t *ev, int family, struct sockaddr_storage *a, socklen_t *len)
+{
+	const char *name = tl_str(ev, "event");
+
+	if (strcmp(name, "selected-pair") == 0)
+		return parse_endpoint(tl_str(ev, "local"), family, a, len);
+	return strcmp(name, "local-candidate") == 0 &&
+	       parse_host_candidate(tl_str(ev, "candidate"), family, a, len);
+}
+
+void inject_targets(const json_t *timeline, const char *agent, int family, size_t *from,
+		    struct sockaddr_storage *out, socklen_t *lens, size_t *n, size_t max)
+{
+	size_t end = json_array_size(timeline);
+
+	for (size_t i = *from; i < end; i++) {
+		const json_t *e = json_array_get(timeline, i);
+		struct sockaddr_storage a;
+		socklen_t len;
+		size_t j = 0;
+
+		if (strcmp(tl_str(e, "agent"), agent) != 0 ||
+		    !announced(json_object_get(e, "event"), family, &a, &len))
+			continue;
+		while (j < *n && !same_addr(&out[j], &a))
+			j++;
+		if (j == *n && *n < max) {
+			out[*n] = a;
+			lens[(*n)++] = len;
+		}
+	}
+	*from = end;
+}
+
 /* The ufrag of `agent`'s last local-description, or NULL. */
 static const char *last_ufrag(const json_t *timeline, const char *agent)
 {

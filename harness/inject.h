@@ -20,6 +20,7 @@
 #include "../common/err.h"
 #include "../netns/plan.h"
 #include "../netns/topo.h"
+#include "flood.h"
 
 enum inject_integrity {
 	INJECT_MI_WRONG,           /* MESSAGE-INTEGRITY keyed with a guessed password */
@@ -36,6 +37,9 @@ struct inject_spec {
 	/* USERNAME "TOUFRAG:PEERUFRAG", as any on-path observer reads it in
 	 * the checks; false: a made-up one. */
 	bool sniffed_username;
+	/* count > 0: not one request but a flood of garbage (flood.h); the
+	 * fields above but from, to and family do not apply. */
+	struct flood_spec flood;
 };
 
 /* Where to aim at agent `agent`: its last selected-pair `local` of
@@ -44,6 +48,14 @@ struct inject_spec {
  * the reason when the agent has announced no such address yet. */
 int inject_target(const json_t *timeline, const char *agent, int family,
 		  struct sockaddr_storage *out, socklen_t *len, struct icl_err *err);
+
+/* Every address agent `agent` announced of `family`, read from entry
+ * `*from` of `timeline` on (a flood's targets, flood.h): its host
+ * candidates and the `local` of its selected pairs, appended to
+ * out[*n], lens[*n] unless already there, at most `max` in all.  *from is
+ * set past the last entry, so that the next call reads only new ones. */
+void inject_targets(const json_t *timeline, const char *agent, int family, size_t *from,
+		    struct sockaddr_storage *out, socklen_t *lens, size_t *n, size_t max);
 
 /* The USERNAME to claim: "TOUFRAG:PEERUFRAG" from the agents' last
  * local-description events when `sniffed` (and both are known), else a

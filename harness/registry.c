@@ -11,8 +11,16 @@
 static const struct reg_entry entries[] = {
 	{"icelab-lite", "reference ICE-Lite agent (RFC 8445 2.5), DTLS 1.2"},
 	{"icelab-full", "reference full ICE agent, regular or aggressive nomination, DTLS 1.2"},
+	{"libnice", "libnice (GLib ICE library) through its adapter icelab-libnice, DTLS 1.2"},
 	{NULL, NULL},
 };
+
+/* The program that plays a registry name: adapters are installed as
+ * icelab-NAME next to icelab, so that their names stay short. */
+static const char *program_of(const char *name)
+{
+	return strcmp(name, "libnice") == 0 ? "icelab-libnice" : name;
+}
 
 const struct reg_entry *reg_entries(void)
 {
@@ -69,7 +77,7 @@ int reg_resolve(const char *impl, char *path, size_t cap, struct icl_err *err)
 	}
 	for (const struct reg_entry *e = entries; e->name; e++) {
 		if (strcmp(e->name, impl) == 0) {
-			if (find_program(impl, path, cap) == 0)
+			if (find_program(program_of(impl), path, cap) == 0)
 				return 0;
 			return icl_err_set(err, ICL_EINPUT, "agent '%s': not found next to icelab "
 					   "nor in PATH (is it built? run make)", impl);

@@ -23,6 +23,7 @@
 /* What one run of a case gathers before it is turned into JSON. */
 struct outcome {
 	bool error;                /* environment: verdict "error" */
+	bool na;                   /* not applicable: verdict "n/a", `message` says why */
 	char message[1536];        /* first failure, or the error */
 	json_t *assertions;
 	json_t *agents;
@@ -37,6 +38,55 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* What agent `i` of `c` must be able to do (the capabilities of
+ * docs/agent-protocol.md), from its configure, the signalling and the
+ * actions; `needs` holds 8, NULL-terminated.  Only what the file asks for
+ * explicitly: an agent with no `lite` key is whatever its kind is. */
+static void agent_needs(const struct scn_case *c, size_t i, const char **needs)
+{
+	json_t *conf = c->agent[i].configure;
+	json_t *lite = json_object_get(conf, "lite");
+	const char *nom = json_string_value(json_object_get(conf, "nomination"));
+	size_t n = 0;
+	bool restart = false;
+
+	if (json_is_true(lite))
+		needs[n++] = "lite";
+	else if (json_is_false(lite))
+		needs[n++] = "full";
+	if (nom && strcmp(nom, "aggressive") == 0 && !json_is_true(lite))
+		needs[n++] = "aggressive-nomination";
+	if (json_array_size(json_object_get(conf, "stun_servers")) > 0)
+		needs[n++] = "stun";
+	if (json_array_size(json_object_get(conf, "turn_servers")) > 0)
+		needs[n++] = "turn";
+	if (c->trickle)
+		needs[n++] = "trickle";
+	/* Either side's restart makes both restart (the peer answers it). */
+	for (size_t k = 0; k < c->n_actions; k++)
+		restart = restart || c->actions[k].kind == SCN_ACT_RESTART;
+	if (restart)
+		needs[n++] = "restart";
+	needs[n] = NULL;
+}
+
+/* The session ended because an agent cannot play its part.  Its own
+ * not-applicable event, or a capability it lacks when it was swapped in
+ * with --agent, make the case "n/a"; the scenario's own agent lacking a
+ * capability is the scenario's mistake: "error". */
+static void note_not_applicable(const struct scn_case *c, const struct sess_result *r,
+				struct outcome *o)
+{
+	const struct scn_agent *a = &c->agent[r->na_agent & 1];
+
+	if (r->na_capability && !a->impl_override)
+		o->error = true;
+	else
+		o->na = true;
+	snprintf(o->message, sizeof(o->message), "%s (%s): %s", a->name, a->impl,
+		 r->not_applicable);
 }
 
 bool run_verdict_failed(const char *v)
@@ -190,6 +240,38 @@ static void note_broken(const struct scn_case *c, struct agent_run *ar,
 	add_assertion(o, c, "the session runs to its end", (struct topo_src){0}, false, r->broken);
 }
 
+/* A service of the topology (TAYGA, unbound, turnserver) that ended
+ * during the case broke its environment: verdict "error", the message
+ * naming the service, its node and how it ended, whatever else the case
+ * saw (what failed after is its consequence). */
+static bool note_service_ended(const struct scn_case *c, const struct topo *t, struct outcome *o)
+{
+	char why[1024];
+
+	if (!topo_service_ended(t, why, sizeof(why)))
+		return false;
+	o->error = true;
+	snprintf(o->message, sizeof(o->message), "%s", why);
+	add_assertion(o, c, "the topology's services run until the case ends", (struct topo_src){0},
+		      false, why);
+	return true;
+}
+
+/* An agent must exit when closed (docs/agent-protocol.md); one the
+ * harness had to signal fails the case, with what ended it. */
+static void note_lingering(const struct scn_case *c, const struct sess_result *r,
+			   struct outcome *o)
+{
+	char what[128];
+
+	for (size_t i = 0; i < c->n_agents && i < 2; i++) {
+		if (!r->lingered[i][0])
+			continue;
+		snprintf(what, sizeof(what), "agent %s exits when closed", c->agent[i].name);
+		add_assertion(o, c, what, c->agent[i].src, false, r->lingered[i]);
+	}
+}
+
 /* An agent that never said hello or never finished gathering by the
  * timeout hangs: no expectation could judge it fairly. */
 static void note_hang(const struct scn_case *c, const struct sess_result *r, struct outcome *o)
@@ -269,12 +351,14 @@ static void run_agents(const struct scn_case *c, const struct run_env *env,
 		       const struct topo *t, struct outcome *o, struct sess_result *r)
 {
 	struct agent_run ar[SCN_MAX_AGENTS] = {0};
+	const char *needs[SCN_MAX_AGENTS][8];
 	struct sess_action *acts = session_actions(c);
 	struct sess_options so = {
 		.trickle = c->trickle, .signal_delay_ms = c->signal_delay_ms,
 		.timeout_ms = c->timeout_ms, .settle_ms = RUN_SETTLE_MS,
 		.capture_dir = env->case_dir, .actions = acts,
 		.n_actions = acts ? c->n_actions : 0, .hold_ms = c->hold_ms,
+		.seed = env->seed,
 	};
 	struct sess_tamper tamper = { .from = c->tamper.agent, .ufrag = c->tamper.ufrag,
 				      .pwd = c->tamper.pwd, .fingerprint = c->tamper.fingerprint };
@@ -290,11 +374,13 @@ static void run_agents(const struct scn_case *c, const struct run_env *env,
 
 	for (size_t i = 0; i < c->n_agents && rc == 0; i++) {
 		rc = prepare_agent(&c->agent[i], env, &ar[i], &err);
+		agent_needs(c, i, needs[i]);
 		so.agent[i] = (struct sess_agent){.name = c->agent[i].name,
 						  .node = c->agent[i].node,
 						  .argv = ar[i].argv,
 						  .configure = c->agent[i].configure,
-						  .log = ar[i].logf};
+						  .log = ar[i].logf,
+						  .needs = needs[i]};
 	}
 	if (rc == 0 && (rc = sess_run(t, &so, r, &err)) == 0)
 		agents_json(c, ar, o, r);
@@ -303,9 +389,16 @@ static void run_agents(const struct scn_case *c, const struct run_env *env,
 	if (rc < 0) {
 		o->error = true;
 		snprintf(o->message, sizeof(o->message), "%s", err.msg);
+	} else if (note_service_ended(c, t, o)) {
+		o->timeline = r->timeline;
+	} else if (r->not_applicable[0]) {
+		/* Nothing was judged: the case did not apply to this agent. */
+		note_not_applicable(c, r, o);
+		o->timeline = r->timeline;
 	} else {
 		note_broken(c, ar, r, o);
 		note_hang(c, r, o);
+		note_lingering(c, r, o);
 		judge(c, env, r, o);
 		o->timeline = r->timeline;
 	}
@@ -321,6 +414,8 @@ static const char *verdict_of(const struct scn_case *c, const struct outcome *o)
 
 	if (o->error)
 		return "error";
+	if (o->na)
+		return "n/a";
 	if (c->xfail)
 		return failed ? "xfail" : "xpass";
 	return failed ? "fail" : "pass";
@@ -361,6 +456,14 @@ static json_t *case_json(const struct scn_case *c, const struct run_env *env,
 			 "wire", o->wire ? o->wire : json_array(), "pcaps", pcaps_json(c));
 }
 
+json_t *run_case_na(const struct scn_case *c, const struct run_env *env, const char *reason)
+{
+	struct outcome o = {.na = true, .assertions = json_array(), .agents = json_array()};
+
+	snprintf(o.message, sizeof(o.message), "%s", reason);
+	return case_json(c, env, &o, "n/a", "", 0);
+}
+
 json_t *run_case(const struct scn_case *c, const struct run_env *env, struct topo **kept)
 {
 	struct outcome o = {.assertions = json_array(), .agents = json_array()};
@@ -377,6 +480,7 @@ json_t *run_case(const struct scn_case *c, const struct run_env *env, struct top
 		snprintf(o.message, sizeof(o.message), "building the topology: %s", err.msg);
 	} else if (c->n_agents == 0) {
 		run_probes(c, t, &o);
+		note_service_ended(c, t, &o);
 	} else {
 		run_agents(c, env, t, &o, &r);
 	}

@@ -41,8 +41,16 @@ struct run_env {
  * keep `c` alive until then); otherwise *kept is NULL. */
 json_t *run_case(const struct scn_case *c, const struct run_env *env, struct topo **kept);
 
+/* The result object of a case the harness itself finds not applicable
+ * here, without running it (verdict "n/a", `reason` as its message, one
+ * line naming the cause, e.g. "needs root: ..."); the run counts it apart
+ * and it fails nothing.  New reference; NULL only when out of memory.
+ * A case whose agent says `not-applicable`, or whose --agent stack lacks
+ * a capability it needs, gets the same verdict from run_case(). */
+json_t *run_case_na(const struct scn_case *c, const struct run_env *env, const char *reason);
+
 /* Whether a verdict string counts as a failure of the run
- * ("fail", "xpass", "error"). */
+ * ("fail", "xpass", "error"; not "n/a"). */
 bool run_verdict_failed(const char *verdict);
 
 #endif

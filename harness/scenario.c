@@ -247,6 +247,16 @@ static int read_cases(struct scn_ctx *c, const struct head *h, const struct scn_
 	return rc;
 }
 
+/* Messages quote keys and values from the file, and YAML text can hold
+ * any character ("\n" in a quoted key): keep the message one line, as
+ * err.h promises, control characters shown as '?'. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int load(const char *name, const char *buf, size_t len, bool need_name,
 		struct scn_case **out, size_t *n, struct icl_err *err)
 {
@@ -272,6 +282,7 @@ static int load(const char *name, const char *buf, size_t len, bool need_name,
 		*n = m.n_cells;
 	} else {
 		scn_cases_free(cases, cases != NULL ? m.n_cells : 0);
+		one_line(c.err->msg);
 	}
 	scn_matrix_free(&m);
 	scn_yaml_close(&c, doc);

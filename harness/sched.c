@@ -154,7 +154,7 @@ static const char *label(const char *verdict)
 {
 	static const char *const map[][2] = {{"pass", "pass "}, {"fail", "FAIL "},
 					      {"xfail", "xfail"}, {"xpass", "XPASS"},
-					      {"error", "ERROR"}};
+					      {"error", "ERROR"}, {"n/a", "n/a  "}};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(verdict, map[i][0]) == 0)

@@ -4,7 +4,9 @@
  *
  * Checked against the case: `from` is a node with an address of
  * `family`, `to` an agent whose node has one too (or nothing could
- * arrive), and the item carries nothing but `at` and `inject`.
+ * arrive), and the item carries nothing but `at` and `inject`.  With
+ * `flood:` (harness/flood.h) it is a flood of garbage instead: count,
+ * rate and kinds, over before the case's timeout.
  */
 #include "scn_int.h"
 
@@ -12,7 +14,13 @@
 #include <sys/socket.h>
 
 static const char *const inject_keys[] = { "from", "to", "family", "stun", "use-candidate",
-					   "integrity", "username", NULL };
+					   "integrity", "username", "flood", NULL };
+/* What only a single forged request takes: next to `flood` it would be
+ * silently ignored. */
+static const char *const single_keys[] = { "stun", "use-candidate", "integrity", "username",
+					   NULL };
+static const char *const flood_keys[] = { "count", "rate", "kinds", NULL };
+#define FLOOD_RATE_DEFAULT 10000u
 static const char *const families[] = { "ipv4", "ipv6", NULL };
 static const char *const stun_kinds[] = { "binding-request", NULL };
 static const char *const integrities[] = { "wrong", "none", NULL };
@@ -92,9 +100,86 @@ static int read_spec(struct scn_ctx *c, struct fy_node *map, const struct scn_ca
 	return 0;
 }
 
+/* flood.kinds: a non-empty list of distinct kinds; all of them when absent. */
+static int read_kinds(struct scn_ctx *c, struct fy_node *map, struct flood_spec *f)
+{
+	struct fy_node_pair *p = scn_pair(c, map, "kinds");
+	struct fy_node *seq, *item;
+	void *it = NULL;
+	size_t old, i = 0;
+	int rc, kind = 0;
+
+	f->kinds = (1u << FLOOD_N_KINDS) - 1;
+	if (p == NULL)
+		return 0;
+	f->kinds = 0;
+	seq = fy_node_pair_value(p);
+	old = scn_path_key(c, "kinds");
+	if ((rc = scn_want_seq(c, seq)) == 0 && fy_node_sequence_item_count(seq) == 0)
+		rc = scn_fail(c, seq, "give at least one kind (or leave kinds out for all)");
+	while (rc == 0 && (item = fy_node_sequence_iterate(seq, &it)) != NULL) {
+		size_t o2 = scn_path_index(c, i++);
+
+		rc = scn_as_enum(c, item, flood_kind_names, &kind);
+		if (rc == 0 && (f->kinds & (1u << kind)))
+			rc = scn_fail(c, item, "'%s' is listed twice", flood_kind_names[kind]);
+		f->kinds |= 1u << kind;
+		scn_path_pop(c, o2);
+	}
+	scn_path_pop(c, old);
+	return rc;
+}
+
+/* The flood must be over before the case's timeout, or its count is a lie. */
+static int check_duration(struct scn_ctx *c, struct fy_node *v, const struct scn_case *k,
+			  unsigned at_ms, const struct flood_spec *f)
+{
+	unsigned long long need = ((unsigned long long)f->count * 1000 + f->rate - 1) / f->rate;
+	char x[24], y[24];
+
+	if (at_ms + need < k->timeout_ms)
+		return 0;
+	return scn_fail(c, v, "%u datagrams at %u/s take %llu ms: from %s on that is not over "
+			"before the case timeout of %s", f->count, f->rate, need,
+			scn_fmt_ms(at_ms, x, sizeof(x)), scn_fmt_ms(k->timeout_ms, y, sizeof(y)));
+}
+
+/* `flood: { count, rate, kinds }`, with none of the single request's keys. */
+static int read_flood(struct scn_ctx *c, struct fy_node *map, const struct scn_case *k,
+		      unsigned at_ms, struct flood_spec *f)
+{
+	struct fy_node *v = fy_node_pair_value(scn_pair(c, map, "flood")), *count;
+	size_t old;
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && single_keys[i]; i++) {
+		struct fy_node_pair *p = scn_pair(c, map, single_keys[i]);
+
+		if (p == NULL)
+			continue;
+		old = scn_path_key(c, single_keys[i]);
+		rc = scn_fail(c, fy_node_pair_key(p), "does not apply to a flood (it takes from, "
+			      "to, family and flood)");
+		scn_path_pop(c, old);
+	}
+	if (rc < 0)
+		return rc;
+	old = scn_path_key(c, "flood");
+	f->rate = FLOOD_RATE_DEFAULT;
+	if ((rc = scn_want_map(c, v)) == 0 && (rc = scn_check_keys(c, v, flood_keys)) == 0 &&
+	    (rc = scn_require(c, v, "count", &count)) == 0 &&
+	    (rc = scn_get_uint(c, v, "count", 1, FLOOD_COUNT_MAX, &f->count)) == 0 &&
+	    (rc = scn_get_uint(c, v, "rate", 1, FLOOD_RATE_MAX, &f->rate)) == 0 &&
+	    (rc = read_kinds(c, v, f)) == 0)
+		rc = check_duration(c, v, k, at_ms, f);
+	scn_path_pop(c, old);
+	return rc;
+}
+
 int scn_read_inject(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,
 		    struct scn_action *a)
 {
+	struct fy_node *map;
 	struct fy_node_pair *p;
 	void *it = NULL;
 	size_t old;
@@ -113,7 +198,10 @@ int scn_read_inject(struct scn_ctx *c, struct fy_node *item, const struct scn_ca
 	}
 	a->kind = SCN_ACT_INJECT;
 	old = scn_path_key(c, "inject");
-	rc = read_spec(c, fy_node_pair_value(scn_pair(c, item, "inject")), k, &a->inject);
+	map = fy_node_pair_value(scn_pair(c, item, "inject"));
+	rc = read_spec(c, map, k, &a->inject);
+	if (rc == 0 && scn_pair(c, map, "flood") != NULL)
+		rc = read_flood(c, map, k, a->at_ms, &a->inject.flood);
 	scn_path_pop(c, old);
 	return rc;
 }

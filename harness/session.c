@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,7 +10,12 @@
 
 #include "agent_proc.h"
 #include "capture.h"
+#include "flood.h"
 #include "netcut.h"
+
+/* How often the topology's services are checked (watch_cb): a dead one
+ * ends the session this soon, not at its timeout. */
+#define SESS_WATCH_MS 100
 
 /* What the harness knows of one agent while the session runs. */
 struct side {
@@ -53,6 +59,9 @@ struct sess {
 	struct capture *cap;
 	uint64_t t0_ns;
 	struct inj_sock *inj;  /* sockets of inject actions, closed by finish() */
+	struct inj_flood *floods; /* inject floods, closed by finish() */
+	unsigned floods_running;  /* a flood still sending holds the case */
+	uv_timer_t watch;      /* polls the topology's services (watch_cb) */
 	bool stopping;
 };
 
@@ -228,8 +237,70 @@ static void on_description(struct side *sd, json_t *ev)
 		send_remote(&sd->s->side[!sd->idx], sd, false);
 }
 
+/* Agent `sd` cannot play its part: end the session at once, not
+ * applicable (sess_result.not_applicable); only while nothing else ended
+ * it. */
+static void not_applicable(struct side *sd, const char *reason, bool capability)
+{
+	struct sess_result *r = sd->s->r;
+
+	if (sd->s->stopping || r->broken[0] || r->not_applicable[0])
+		return;
+	snprintf(r->not_applicable, sizeof(r->not_applicable), "%s", reason);
+	r->na_agent = sd->idx;
+	r->na_capability = capability;
+	stop(sd->s);
+}
+
+static void on_not_applicable(struct side *sd, json_t *ev)
+{
+	const char *reason = json_string_value(json_object_get(ev, "reason"));
+
+	if (!reason || !reason[0])
+		broken(sd->s, "agent %s: broke the protocol: %s", sd->ap.name,
+		       "not-applicable without a reason");
+	else
+		not_applicable(sd, reason, false);
+}
+
+/* Append `word` to the list in `out` ("a, b"), as far as it fits. */
+static void list_add(char *out, size_t cap, const char *word)
+{
+	size_t len = strlen(out);
+
+	if (len < cap)
+		snprintf(out + len, cap - len, "%s%s", len ? ", " : "", word);
+}
+
+/* Whether hello `ev` announces every capability of sess_agent.needs;
+ * if not, `why` says which are missing and what it announced. */
+static bool has_needs(const struct sess_agent *a, json_t *ev, char *why, size_t cap)
+{
+	json_t *caps = json_object_get(ev, "capabilities"), *v;
+	char missing[256] = "", have[256] = "";
+	size_t i;
+
+	json_array_foreach(caps, i, v)
+		if (json_is_string(v))
+			list_add(have, sizeof(have), json_string_value(v));
+	for (const char *const *n = a->needs; n && *n; n++) {
+		bool found = false;
+
+		json_array_foreach(caps, i, v)
+			found = found || (json_is_string(v) && strcmp(json_string_value(v), *n) == 0);
+		if (!found)
+			list_add(missing, sizeof(missing), *n);
+	}
+	if (!missing[0])
+		return true;
+	snprintf(why, cap, "lacks the capability %s that the scenario needs (hello announced: %s)",
+		 missing, have[0] ? have : "none");
+	return false;
+}
+
 static void on_hello(struct side *sd, json_t *ev)
 {
+	char why[600];
 	json_t *cfg;
 
 	if (json_integer_value(json_object_get(ev, "protocol")) != 1) {
@@ -237,6 +308,10 @@ static void on_hello(struct side *sd, json_t *ev)
 		return;
 	}
 	sd->hello = true;
+	if (!has_needs(&sd->s->o->agent[sd->idx], ev, why, sizeof(why))) {
+		not_applicable(sd, why, true);
+		return;
+	}
 	cfg = json_deep_copy(sd->s->o->agent[sd->idx].configure);
 	json_object_set_new(cfg, "cmd", json_string("configure"));
 	send_cmd(sd, cfg);
@@ -263,7 +338,8 @@ static void settle_cb(uv_timer_t *t)
 /* Actions still to run, or the hold not over: the case is not done. */
 static bool held(struct sess *s)
 {
-	return s->next_act < s->o->n_actions || uv_is_active((uv_handle_t *)&s->hold);
+	return s->next_act < s->o->n_actions || uv_is_active((uv_handle_t *)&s->hold) ||
+	       s->floods_running > 0;
 }
 
 static void check_end(struct sess *s)
@@ -286,6 +362,8 @@ static void dispatch(struct side *sd, const char *name, json_t *ev)
 		on_candidate(sd, ev);
 	else if (strcmp(name, "gathering-done") == 0)
 		on_gathered(sd);
+	else if (strcmp(name, "not-applicable") == 0)
+		on_not_applicable(sd, ev);
 	else if (strcmp(name, "error") == 0 && json_is_true(json_object_get(ev, "fatal")))
 		broken(sd->s, "agent %s: fatal error: %s", sd->ap.name,
 		       json_string_value(json_object_get(ev, "reason")));
@@ -315,19 +393,46 @@ static void on_bad(struct aproc *ap, const char *why)
 {
 	struct side *sd = ap->user;
 
-	broken(sd->s, "agent %s: broke the protocol: %s", ap->name, why);
+	if (ap->flooded) /* not a broken line: too many of them */
+		broken(sd->s, "agent %s: %s", ap->name, why);
+	else
+		broken(sd->s, "agent %s: broke the protocol: %s", ap->name, why);
+}
+
+/* The program's name, for messages: the last part of argv[0]. */
+static const char *program(const struct side *sd)
+{
+	const char *p = sd->s->o->agent[sd->idx].argv[0], *slash = strrchr(p, '/');
+
+	return slash ? slash + 1 : p;
 }
 
 static void on_exit_agent(struct aproc *ap)
 {
 	struct side *sd = ap->user;
-	char why[96];
+	char who[200], why[96];
 
 	if (sd->s->stopping)
 		return;
-	snprintf(why, sizeof(why), "exit status %lld, signal %d", (long long)ap->exit_status,
-		 ap->term_signal);
-	broken(sd->s, "agent %s: exited before the session ended (%s)", ap->name, why);
+	snprintf(who, sizeof(who), "%s (%s)", ap->name, program(sd));
+	if (ap->term_signal)
+		snprintf(why, sizeof(why), "killed by signal %d, %s", ap->term_signal,
+			 strsignal(ap->term_signal));
+	else
+		snprintf(why, sizeof(why), "exit status %lld", (long long)ap->exit_status);
+	broken(sd->s, "agent %s exited before the session ended (%s)", who, why);
+}
+
+/* A service of the topology (TAYGA, unbound, turnserver) that ends
+ * breaks the case's environment: stop at once, naming it.  The runner
+ * asks the topology again afterwards and makes the case an error. */
+static void watch_cb(uv_timer_t *t)
+{
+	struct sess *s = t->data;
+	char why[1024];
+
+	if (!s->stopping && topo_service_ended(s->t, why, sizeof(why)))
+		broken(s, "%s%s", why, "");
 }
 
 /* ---- inject actions: a third node's forged checks ---------------------------- */
@@ -436,6 +541,80 @@ static void run_inject(struct sess *s, const struct inject_spec *x)
 			    x->integrity == INJECT_MI_NONE ? "none" : "wrong"));
 }
 
+/* A flood (flood.h) of an inject action; its one timeline event is
+ * recorded when it is done, or at the end of the session if it is not. */
+struct inj_flood {
+	struct sess *s;
+	struct flood *f;
+	char node[TOPO_NAME_MAX];
+	bool recorded;
+	struct inj_flood *next;
+};
+
+static void flood_record(struct inj_flood *fl)
+{
+	if (fl->recorded || !fl->f)
+		return;
+	fl->recorded = true;
+	record(fl->s, flood_event(fl->f, fl->node));
+}
+
+static void flood_done_cb(void *user, struct flood *f)
+{
+	struct inj_flood *fl = user;
+
+	(void)f;
+	flood_record(fl);
+	fl->s->floods_running--;
+	check_end(fl->s);
+}
+
+/* Flood the agent's addresses of the family from the `from` node
+ * (flood.h), seeded from the case's seed and the action's place. */
+static void run_flood(struct sess *s, const struct inject_spec *x)
+{
+	const char *to = s->o->agent[x->to & 1].name, *peer = s->o->agent[!(x->to & 1)].name;
+	struct inj_flood *fl = calloc(1, sizeof(*fl));
+	struct flood_opts fo = { .spec = x->flood, .timeline = s->r->timeline, .agent = to,
+				 .family = x->family, .done = flood_done_cb, .user = fl };
+	char user[520];
+	struct icl_err err;
+	int fd;
+
+	if (!fl) {
+		broken(s, "action %s: %s", "inject", "out of memory");
+		return;
+	}
+	fl->s = s;
+	snprintf(fl->node, sizeof(fl->node), "%s", x->from);
+	fl->next = s->floods;
+	s->floods = fl;
+	inject_username(s->r->timeline, to, peer, true, user, sizeof(user));
+	fo.username = user;
+	/* next_act is this action's place + 1: every flood its own stream. */
+	fo.seed = s->o->seed ^ (s->next_act * 0x9e3779b97f4a7c15ull);
+	if (inject_socket(s->t, x->from, x->family, &fd, &err) < 0 ||
+	    flood_start(&s->loop, fd, &fo, &fl->f, &err) < 0) {
+		fl->recorded = true;
+		broken(s, "action %s: %s", "inject", err.msg);
+		return;
+	}
+	s->floods_running++;
+}
+
+/* Record what the floods still running sent, then close them all. */
+static void floods_close_all(struct sess *s)
+{
+	for (struct inj_flood *fl = s->floods, *next; fl; fl = next) {
+		next = fl->next;
+		flood_record(fl);
+		flood_close(fl->f);
+		free(fl);
+	}
+	s->floods = NULL;
+	s->floods_running = 0;
+}
+
 static void inj_closed(uv_handle_t *h)
 {
 	free(h->data);
@@ -455,7 +634,9 @@ static void run_action(struct sess *s, const struct sess_action *a)
 	struct side *sd = &s->side[a->restart & 1];
 	struct icl_err err;
 
-	if (a->inject)
+	if (a->inject && a->inject->flood.count > 0)
+		run_flood(s, a->inject);
+	else if (a->inject)
 		run_inject(s, a->inject);
 	else if (a->link == NULL)
 		send_cmd(sd, json_pack("{s:s}", "cmd", "restart"));
@@ -537,18 +718,47 @@ static void stop_capture(struct sess *s)
 	s->cap = NULL;
 }
 
-/* Ask both agents to close, give them a second, then kill what is left
- * and run the loop until every handle is closed. */
+/* Run the loop until both agents have exited or `ms` have passed. */
+static void wait_exits(struct sess *s, unsigned ms)
+{
+	uint64_t deadline = uv_hrtime() + (uint64_t)ms * 1000000u;
+
+	while (!all_exited(s) && uv_hrtime() < deadline)
+		uv_run(&s->loop, UV_RUN_ONCE);
+}
+
+/* Agents that outlived the grace after `close` get SIGTERM, then SIGKILL
+ * (aproc_close); each is noted in r->lingered with what ended it. */
+static void end_lingering(struct sess *s)
+{
+	bool termed[2] = {false, false};
+
+	for (int i = 0; i < 2; i++)
+		termed[i] = s->side[i].ap.running && aproc_signal(&s->side[i].ap, SIGTERM) == 0;
+	if (!termed[0] && !termed[1])
+		return;
+	wait_exits(s, SESS_TERM_GRACE_MS);
+	for (int i = 0; i < 2; i++)
+		if (termed[i])
+			snprintf(s->r->lingered[i], sizeof(s->r->lingered[i]),
+				 "agent %s (%s) did not exit within %u ms of close; %s",
+				 s->side[i].ap.name, program(&s->side[i]), SESS_CLOSE_GRACE_MS,
+				 s->side[i].ap.running ? "it ignored SIGTERM too and was killed "
+							 "with SIGKILL"
+						       : "SIGTERM ended it");
+}
+
+/* Ask both agents to close, give them SESS_CLOSE_GRACE_MS, then SIGTERM
+ * and SIGKILL what is left, and run the loop until every handle is
+ * closed. */
 static void finish(struct sess *s)
 {
-	uint64_t deadline = uv_hrtime() + 1000000000u;
-
 	for (int i = 0; i < 2; i++)
 		if (s->side[i].ap.running)
 			send_cmd(&s->side[i], json_pack("{s:s}", "cmd", "close"));
 	uv_timer_start(&s->timeout, grace_cb, 50, 50);
-	while (!all_exited(s) && uv_hrtime() < deadline)
-		uv_run(&s->loop, UV_RUN_ONCE);
+	wait_exits(s, SESS_CLOSE_GRACE_MS);
+	end_lingering(s);
 	for (int i = 0; i < 2; i++) {
 		aproc_close(&s->side[i].ap);
 		s->r->exit_status[i] = (int)s->side[i].ap.exit_status;
@@ -562,7 +772,9 @@ static void finish(struct sess *s)
 	uv_close((uv_handle_t *)&s->delay, NULL);
 	uv_close((uv_handle_t *)&s->act, NULL);
 	uv_close((uv_handle_t *)&s->hold, NULL);
+	uv_close((uv_handle_t *)&s->watch, NULL);
 	inj_close_all(s);
+	floods_close_all(s);
 	drop_delayed(s);
 	while (uv_loop_alive(&s->loop))
 		uv_run(&s->loop, UV_RUN_ONCE);
@@ -597,6 +809,8 @@ int sess_run(const struct topo *t, const struct sess_options *o, struct sess_res
 	uv_timer_init(&s->loop, &s->delay);
 	uv_timer_init(&s->loop, &s->act);
 	uv_timer_init(&s->loop, &s->hold);
+	uv_timer_init(&s->loop, &s->watch);
+	s->watch.data = s;
 	s->timeout.data = s->settle.data = s->delay.data = s->act.data = s->hold.data = s;
 	s->t = t;
 	if (o->capture_dir)
@@ -607,6 +821,7 @@ int sess_run(const struct topo *t, const struct sess_options *o, struct sess_res
 		uv_update_time(&s->loop);
 		s->t0_loop_ms = uv_now(&s->loop);
 		uv_timer_start(&s->timeout, timeout_cb, o->timeout_ms, 0);
+		uv_timer_start(&s->watch, watch_cb, SESS_WATCH_MS, SESS_WATCH_MS);
 		if (o->hold_ms > 0)
 			uv_timer_start(&s->hold, hold_cb, o->hold_ms, 0);
 		if (o->n_actions > 0)

@@ -5,8 +5,10 @@
  * descriptions and candidates (all at once, or trickled), and records
  * every event they emit on one timeline stamped with the harness's clock.
  * It returns when both agents have reached an end (data echoed, DTLS or
- * ICE failed), when one breaks the protocol or dies, or at the timeout;
- * then it closes both and makes sure they are gone.
+ * ICE failed), when one breaks the protocol, floods it or dies, when a
+ * service of the topology dies (topo_service_ended(), polled every
+ * 100 ms), or at the timeout; then it closes both and makes sure they are
+ * gone (close, SESS_CLOSE_GRACE_MS, SIGTERM, SESS_TERM_GRACE_MS, SIGKILL).
  *
  * Threading: runs its own libuv loop in the calling thread; the calling
  * thread must be in the harness's home namespace.
@@ -15,6 +17,7 @@
 #define HARNESS_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -30,6 +33,10 @@ struct sess_agent {
 	char *const *argv;         /* program and arguments */
 	json_t *configure;         /* the configure command; borrowed */
 	FILE *log;                 /* this agent's stderr; NULL: sess_options.log */
+	/* Capabilities its hello must announce (docs/agent-protocol.md), NULL-
+	 * terminated; NULL: none.  One missing ends the session before
+	 * configure is sent (sess_result.na_capability). */
+	const char *const *needs;
 };
 
 /* Something the harness does at a time of the session (a scenario's
@@ -67,6 +74,7 @@ struct sess_options {
 	const struct sess_action *actions;
 	size_t n_actions;
 	unsigned hold_ms;
+	uint64_t seed;             /* the case's: inject floods are generated from it */
 	FILE *log;                 /* agents' stderr; NULL to drop it */
 	/* When set, every link end is captured to DIR/<link>-<node>.pcap for
 	 * the whole session (harness/capture.h); the directory must exist. */
@@ -89,13 +97,30 @@ struct sess_result {
 	 * a fatal error event; names the agent. */
 	char broken[1280];
 	/* How each agent ended: its exit status, or the signal that killed it
-	 * (the harness kills an agent that ignores `close` for a second). */
+	 * (the harness kills an agent that ignores `close`, see `lingered`). */
 	int exit_status[2];
 	int term_signal[2];
+	/* Non-empty when agent i was still running SESS_CLOSE_GRACE_MS after
+	 * the `close` that ends every session: it got SIGTERM, and SIGKILL
+	 * SESS_TERM_GRACE_MS later; says which of the two ended it.
+	 * A breach of the protocol, apart from `broken`, which keeps the
+	 * session's own first cause. */
+	char lingered[2][256];
 	/* Whether the capture lost packets or failed (then `broken` says so
 	 * only if nothing else broke first). */
 	bool capture_incomplete;
+	/* Non-empty when agent `na_agent` cannot play its part, which ended
+	 * the session at once (then closed normally): its `not-applicable`
+	 * event's reason, or (na_capability) the capabilities of
+	 * sess_agent.needs its hello lacked.  Set only while nothing else
+	 * had ended the session. */
+	char not_applicable[512];
+	int na_agent;
+	bool na_capability;
 };
+
+#define SESS_CLOSE_GRACE_MS 2000u
+#define SESS_TERM_GRACE_MS 1000u
 
 int sess_run(const struct topo *t, const struct sess_options *o, struct sess_result *r,
 	     struct icl_err *err);

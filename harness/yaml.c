@@ -99,11 +99,61 @@ static void unmark(char *s)
 	*w = '\0';
 }
 
+/* Offset of the first byte of `s` that does not start a valid UTF-8
+ * sequence (RFC 3629: no overlong forms, surrogates or code points above
+ * U+10FFFF), or `len`. */
+static size_t utf8_bad_at(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		unsigned char b = s[i];
+
+		n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3
+		    : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+		if (n == 0 || n > len - i)
+			return i;
+		for (size_t k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+		if ((b == 0xe0 && s[i + 1] < 0xa0) || (b == 0xed && s[i + 1] > 0x9f) ||
+		    (b == 0xf0 && s[i + 1] < 0x90) || (b == 0xf4 && s[i + 1] > 0x8f))
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+/* libfyaml 0.7 loops forever on some invalid UTF-8 (a byte 0xff in a
+ * "%" directive line), and YAML is Unicode text anyway: refuse it first,
+ * at its line and column (in characters, as libfyaml counts). */
+static int check_utf8(struct scn_ctx *c, const char *buf, size_t len)
+{
+	size_t bad = utf8_bad_at((const unsigned char *)buf, len);
+	unsigned line = 1, col = 1;
+
+	if (bad == len)
+		return 0;
+	for (size_t i = 0; i < bad; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+			col++;
+		}
+	}
+	return icl_err_set(c->err, ICL_EINPUT, "%s:%u:%u: byte 0x%02x is not UTF-8; a scenario "
+			   "file is UTF-8 text", c->name, line, col, (unsigned char)buf[bad]);
+}
+
 struct fy_document *scn_yaml_open(struct scn_ctx *c, const char *buf, size_t len)
 {
 	struct fy_parse_cfg cfg = { 0 };
 	struct fy_diag_cfg dcfg;
 	struct fy_document *doc;
+
+	if (check_utf8(c, buf, len) < 0)
+		return NULL;
 
 	/* Collecting instead of printing keeps stderr clean and lets us put
 	 * the first error in the one-line message.  Aliases stay unresolved

@@ -537,6 +537,14 @@ int dns64_start(const struct topo *t, struct dns64_set **out, struct icl_err *er
 	return 0;
 }
 
+bool dns64_ended(const struct dns64_set *s, char *why, size_t cap)
+{
+	for (size_t i = 0; s != NULL && i < s->n; i++)
+		if (svc_ended(s->svcs[i], why, cap))
+			return true;
+	return false;
+}
+
 void dns64_stop(struct dns64_set *s)
 {
 	if (s == NULL)

@@ -39,6 +39,11 @@ int dns64_start(const struct topo *t, struct dns64_set **out, struct icl_err *er
 /* Stop the resolvers and remove their files.  NULL is allowed. */
 void dns64_stop(struct dns64_set *s);
 
+/* Whether one of the set's resolvers has ended since it started (it is
+ * reaped); `why` (may be NULL) then names it and says how (svc_ended()).
+ * NULL is allowed (false).  From the thread that owns the set. */
+bool dns64_ended(const struct dns64_set *s, char *why, size_t cap);
+
 /* Check node `n`'s dns64 against the plan (called by topo_plan_validate):
  * listen address on the node, prefix length RFC 6052 allows, names.
  * Fails with "FILE:LINE:COL: FIELD: reason" and ICL_EINPUT. */

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "link.h"
+#include "sandbox.h"
 #include "svc.h"
 
 #define NAT64_READY_MS 5000u
@@ -354,6 +356,22 @@ static int write_conf(const char *path, const char *text, struct icl_err *err)
 	return 0;
 }
 
+/* TAYGA exits with an empty log when it cannot open its tun device, as in
+ * rootless mode (netns/sandbox.h) with a /dev/net/tun of mode 0600: say
+ * that instead.  Opening the device creates nothing. */
+static int tayga_failed(const char *name, struct icl_err *err)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC), e = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		return err->code;
+	}
+	return icl_err_set(err, -e, "%s: not runnable%s: TAYGA needs a tun device: "
+			   "open /dev/net/tun: %s", name, sandbox_rootless() ? " without root" : "",
+			   strerror(e));
+}
+
 /* Write the configuration, start TAYGA and wait for its tun; returns the
  * tun's index in the node. */
 static int start_tayga(struct nat64_set *s, const char *node, int ns_fd, int rtnl_fd,
@@ -374,7 +392,8 @@ static int start_tayga(struct nat64_set *s, const char *node, int ns_fd, int rtn
 	if ((rc = write_conf(conf, conf_text, err)) < 0)
 		return rc;
 	if ((rc = svc_start(name, ns_fd, argv, log, &ready, &v, err)) < 0)
-		return rc == -ENOENT ? icl_err_wrap(err, "install tayga (scripts/install-deps)") : rc;
+		return rc == -ENOENT ? icl_err_wrap(err, "install tayga (scripts/install-deps)")
+				     : tayga_failed(name, err);
 	if ((rc = add_svc(s, v, err)) < 0)
 		return rc;
 	memset(&ifr, 0, sizeof(ifr));
@@ -516,6 +535,14 @@ int nat64_up(const struct topo_plan *p, const int *ns_fds, const int *rtnl_fds, 
 	}
 	*out = s;
 	return 0;
+}
+
+bool nat64_ended(const struct nat64_set *s, char *why, size_t cap)
+{
+	for (size_t i = 0; s != NULL && i < s->n; i++)
+		if (svc_ended(s->svcs[i], why, cap))
+			return true;
+	return false;
 }
 
 void nat64_down(struct nat64_set *s)

@@ -75,4 +75,9 @@ int nat64_up(const struct topo_plan *p, const int *ns_fds, const int *rtnl_fds, 
 /* Stop every TAYGA of the set and free it.  NULL is allowed. */
 void nat64_down(struct nat64_set *s);
 
+/* Whether one of the set's TAYGA processes has ended since it started (it is
+ * reaped); `why` (may be NULL) then names it and says how (svc_ended()).
+ * NULL is allowed (false).  From the thread that owns the set. */
+bool nat64_ended(const struct nat64_set *s, char *why, size_t cap);
+
 #endif

@@ -147,6 +147,66 @@ static int own_proc(struct icl_err *err)
 	return 0;
 }
 
+/* Write `text` to a file of /proc/self. */
+static int write_proc(const char *path, const char *text, struct icl_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+	int e = n < 0 ? errno : EIO; /* a short write: the kernel takes maps whole */
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)strlen(text))
+		return icl_err_set(err, -e, "rootless mode: writing %s: %s", path, strerror(e));
+	return 0;
+}
+
+/* Rootless mode: a user namespace in which the caller is root.  An
+ * unprivileged process may map only its own ids, and the gid only once
+ * setgroups is denied (else it could drop a group that denies it
+ * access). */
+static int own_userns(struct icl_err *err)
+{
+	char uid_map[32], gid_map[32];
+	int rc;
+
+	snprintf(uid_map, sizeof(uid_map), "0 %u 1\n", (unsigned)geteuid());
+	snprintf(gid_map, sizeof(gid_map), "0 %u 1\n", (unsigned)getegid());
+	if (unshare(CLONE_NEWUSER) != 0) {
+		int e = errno;
+
+		return icl_err_set(err, -e, "rootless mode: unshare(CLONE_NEWUSER): %s (run as "
+				   "root, or allow user namespaces: icelab doctor says how)",
+				   strerror(e));
+	}
+	if ((rc = write_proc("/proc/self/setgroups", "deny", err)) < 0 ||
+	    (rc = write_proc("/proc/self/uid_map", uid_map, err)) < 0 ||
+	    (rc = write_proc("/proc/self/gid_map", gid_map, err)) < 0)
+		return rc;
+	/* Threads that build a node enter its namespace and setns() back
+	 * home; the machine's own network namespace refuses a root that is
+	 * root only here, so home is a network namespace of our own. */
+	if (unshare(CLONE_NEWNET) != 0)
+		return icl_err_set(err, -errno, "rootless mode: unshare(CLONE_NEWNET): %s",
+				   strerror(errno));
+	return 0;
+}
+
+bool sandbox_rootless(void)
+{
+	unsigned long inside, outside, count;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	bool partial = false;
+
+	if (f == NULL)
+		return false;
+	/* The initial user namespace maps all 2^32 - 1 ids onto themselves. */
+	if (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		partial = !(inside == 0 && outside == 0 && count == 4294967295UL);
+	fclose(f);
+	return partial;
+}
+
 /* Before the sandbox exists: undo private_tmp() and pass the error on. */
 static int abandon(const char *dir, int gone_w, int code)
 {
@@ -165,6 +225,9 @@ int sandbox_enter(struct icl_err *err)
 		return 0; /* already the reaper of our own PID namespace */
 	if (private_tmp(dir, sizeof(dir), &gone_w, err) < 0)
 		return err->code;
+	/* After the janitor's fork: it stays the caller, outside. */
+	if (geteuid() != 0 && own_userns(err) < 0)
+		return abandon(dir, gone_w, err->code);
 	if (unshare(CLONE_NEWPID) != 0) {
 		e = errno;
 		return abandon(dir, gone_w,

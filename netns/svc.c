@@ -501,6 +501,20 @@ bool svc_alive(struct svc *s)
 	return s != NULL && !reap(priv(s), false);
 }
 
+bool svc_ended(struct svc *s, char *why, size_t cap)
+{
+	char how[96], tail[700];
+
+	if (s == NULL || !reap(priv(s), false))
+		return false;
+	if (why != NULL && cap > 0) {
+		describe_exit(priv(s)->status, how, sizeof(how));
+		tail_one_line(s, tail, sizeof(tail));
+		snprintf(why, cap, "service %s ended: it %s; %s", s->name, how, tail);
+	}
+	return true;
+}
+
 void svc_stop(struct svc *s, unsigned grace_ms)
 {
 	struct svc_priv *p;

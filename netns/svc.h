@@ -62,6 +62,13 @@ void svc_stop(struct svc *s, unsigned grace_ms);
 /* Whether the service still runs (it is reaped if it exited). */
 bool svc_alive(struct svc *s);
 
+/* Whether the service has ended (it is reaped if so; it does not run
+ * again); if it has, `why` (may be NULL) says how, naming the service,
+ * with the last lines of its log: "service tayga (nat64) on nat64 ended:
+ * it was killed by signal 9 (Killed); log ... ends: ...".  For watching a
+ * service that must run as long as its topology. */
+bool svc_ended(struct svc *s, char *why, size_t cap);
+
 /* The last `lines` lines of the service's log, into buf. */
 void svc_log_tail(const struct svc *s, char *buf, size_t cap, int lines);
 

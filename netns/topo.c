@@ -516,6 +516,12 @@ int topo_up_seeded(const struct topo_plan *plan, uint64_t seed, struct topo **ou
 	return 0;
 }
 
+bool topo_service_ended(const struct topo *t, char *why, size_t cap)
+{
+	return t != NULL && (nat64_ended(t->nat64, why, cap) || dns64_ended(t->dns64, why, cap) ||
+			     turn_ended(t->turn, why, cap));
+}
+
 void topo_down(struct topo *t)
 {
 	if (t == NULL)

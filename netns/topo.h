@@ -42,6 +42,13 @@ int topo_up_seeded(const struct topo_plan *plan, uint64_t seed, struct topo **ou
 struct impair *topo_impair(const struct topo *t);
 uint64_t topo_seed(const struct topo *t);
 
+/* Whether a service that topo_up() started (TAYGA, unbound, turnserver)
+ * has ended since: they must run as long as the topology, so a case that
+ * sees one end is broken by its environment.  `why` (may be NULL) names
+ * the service, its node and how it ended (svc.h: svc_ended()).  Polling
+ * only: netns never calls back into its user.  Same thread as topo_up(). */
+bool topo_service_ended(const struct topo *t, char *why, size_t cap);
+
 /* Stop the impairment, remove everything topo_up() built and free `t`.
  * NULL is allowed. */
 void topo_down(struct topo *t);

@@ -422,6 +422,14 @@ int turn_up(const struct topo *t, struct turn_set **out, struct icl_err *err)
 	return 0;
 }
 
+bool turn_ended(const struct turn_set *s, char *why, size_t cap)
+{
+	for (size_t i = 0; s != NULL && i < s->n_svc; i++)
+		if (svc_ended(s->svc[i], why, cap))
+			return true;
+	return false;
+}
+
 void turn_down(struct turn_set *s)
 {
 	if (s == NULL)

@@ -44,4 +44,9 @@ int turn_up(const struct topo *t, struct turn_set **out, struct icl_err *err);
 /* Stop the servers, remove their directory, free `s`.  NULL is allowed. */
 void turn_down(struct turn_set *s);
 
+/* Whether one of the set's servers has ended since it started (it is
+ * reaped); `why` (may be NULL) then names it and says how (svc_ended()).
+ * NULL is allowed (false).  From the thread that owns the set. */
+bool turn_ended(const struct turn_set *s, char *why, size_t cap);
+
 #endif

@@ -19,7 +19,8 @@ static const char css[] =
 	"border-radius:3px;color:#fff;font-weight:600}\n"
 	".verdict.pass{background:#2e7d32}.verdict.fail{background:#c62828}"
 	".verdict.xfail{background:#8d6e63}.verdict.xpass{background:#ef6c00}"
-	".verdict.error{background:#6a1b9a}.verdict.unknown{background:#555}\n"
+	".verdict.error{background:#6a1b9a}.verdict.unknown{background:#555}"
+	".verdict.na{background:#fff;color:#546e7a;border:1px dashed #546e7a}\n"
 	"table{border-collapse:collapse;margin:6px 0}\n"
 	"th,td{border-bottom:1px solid #ddd;padding:3px 10px 3px 0;text-align:left;"
 	"vertical-align:top}\n"
@@ -34,6 +35,7 @@ static const char css[] =
 	".broken,.message{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;"
 	"white-space:pre-wrap;word-break:break-word;border-left:4px solid #c62828;"
 	"padding:2px 8px;background:#fdf0f0}\n"
+	".message.na{border-left-color:#546e7a;background:#eef2f4}\n"
 	"dl.meta{display:grid;grid-template-columns:max-content auto;gap:0 12px;margin:4px 0}\n"
 	"dl.meta dt{color:#555}dl.meta dd{margin:0}\n"
 	"svg.timeline{display:block;max-width:100%;height:auto;border:1px solid #ddd;"
@@ -64,15 +66,19 @@ static void anchor(struct rep_out *o, const char *name)
 
 static void verdict_badge(struct rep_out *o, const json_t *c)
 {
-	const char *v = rep_verdict_name(rep_verdict(c));
+	enum rep_verdict v = rep_verdict(c);
 
-	rep_printf(o, "<span class=\"verdict %s\">%s</span>", v, v);
+	rep_printf(o, "<span class=\"verdict %s\">%s</span>", rep_verdict_class(v),
+		   rep_verdict_name(v));
 }
 
 static void header(struct rep_out *o, const json_t *run, const json_t *cases)
 {
-	static const char *const keys[] = { "passed", "failed", "xfailed", "xpassed", "errors" };
-	static const char *const cls[] = { "pass", "fail", "xfail", "xpass", "error" };
+	static const char *const keys[] = { "passed", "failed", "xfailed", "xpassed", "errors",
+					    "not_applicable" };
+	static const char *const cls[] = { "pass", "fail", "xfail", "xpass", "error", "na" };
+	static const char *const label[] = { "passed", "failed", "xfailed", "xpassed", "errors",
+					     "not applicable" };
 	const json_t *sum = json_object_get(run, "summary");
 	char dur[32];
 
@@ -80,8 +86,9 @@ static void header(struct rep_out *o, const json_t *run, const json_t *cases)
 	rep_printf(o, "<header>\n<h1>icelab: %.0f cases</h1>\n<p class=\"summary\">",
 		   rep_num(sum, "total", (double)json_array_size(cases)));
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		rep_printf(o, "<span class=\"verdict %s\">%.0f %s</span> ", cls[i],
-			   rep_num(sum, keys[i], 0), keys[i]);
+		if (i < 5 || rep_num(sum, keys[i], 0) > 0)
+			rep_printf(o, "<span class=\"verdict %s\">%.0f %s</span> ", cls[i],
+				   rep_num(sum, keys[i], 0), label[i]);
 	rep_puts(o, "</p>\n<p class=\"meta\">started ");
 	rep_esc_key(o, run, "started", false);
 	rep_printf(o, " &middot; took %s &middot; seed ", dur);
@@ -239,10 +246,12 @@ static void captures(struct rep_out *o, const json_t *c)
 
 /* "N datagrams; M never arrived: K x kind over family, ..." - the line
  * that says at once whether anything was lost, and what. */
+#define WIRE_GROUPS_MAX 32   /* kinds x families; more are not counted */
+
 static void wire_summary(struct rep_out *o, const json_t *c)
 {
-	const json_t *wire = json_object_get(c, "wire"), *w, *v;
-	size_t i, lost = 0, groups = 0;
+	const json_t *wire = json_object_get(c, "wire"), *w, *first[WIRE_GROUPS_MAX];
+	size_t i, lost = 0, groups = 0, count[WIRE_GROUPS_MAX] = { 0 };
 
 	json_array_foreach(wire, i, w)
 		lost += !rep_bool(w, "delivered");
@@ -252,27 +261,26 @@ static void wire_summary(struct rep_out *o, const json_t *c)
 		return;
 	}
 	rep_printf(o, "; <span class=\"bad\">%zu never arrived</span>:", lost);
-	/* Group by kind and family, in order of first appearance. */
+	/* Group by kind and family, in order of first appearance: one pass,
+	 * for a flood leaves tens of thousands of them (tests/hostile-test). */
 	json_array_foreach(wire, i, w) {
-		size_t n = 0, j;
-		bool first = true;
+		size_t g = 0;
 
 		if (rep_bool(w, "delivered"))
 			continue;
-		json_array_foreach(wire, j, v) {
-			bool same = !rep_bool(v, "delivered") &&
-				    strcmp(rep_str(v, "kind"), rep_str(w, "kind")) == 0 &&
-				    strcmp(rep_str(v, "family"), rep_str(w, "family")) == 0;
-
-			first &= !(same && j < i);
-			n += same;
-		}
-		if (!first)
-			continue;
-		rep_printf(o, "%s %zu &times; ", groups++ ? "," : "", n);
-		rep_esc_key(o, w, "kind", false);
+		while (g < groups && (strcmp(rep_str(first[g], "kind"), rep_str(w, "kind")) != 0 ||
+				      strcmp(rep_str(first[g], "family"), rep_str(w, "family")) != 0))
+			g++;
+		if (g == groups && groups < WIRE_GROUPS_MAX)
+			first[groups++] = w;
+		if (g < groups)
+			count[g]++;
+	}
+	for (size_t g = 0; g < groups; g++) {
+		rep_printf(o, "%s %zu &times; ", g ? "," : "", count[g]);
+		rep_esc_key(o, first[g], "kind", false);
 		rep_puts(o, " over ");
-		rep_esc_key(o, w, "family", false);
+		rep_esc_key(o, first[g], "family", false);
 	}
 	rep_puts(o, ".</p>\n");
 }
@@ -293,7 +301,8 @@ static void case_section(struct rep_out *o, const json_t *c)
 	}
 	case_meta(o, c);
 	if (rep_str(c, "message")[0] != '\0') {
-		rep_puts(o, "<p class=\"message\">");
+		rep_puts(o, rep_verdict(c) == REP_NA ? "<p class=\"message na\">not applicable: "
+						      : "<p class=\"message\">");
 		rep_esc_key(o, c, "message", false);
 		rep_puts(o, "</p>\n");
 	}

@@ -8,7 +8,7 @@
 #include "rep_int.h"
 
 struct counts {
-	size_t tests, failures, errors;
+	size_t tests, failures, errors, skipped;
 	double ms;
 };
 
@@ -19,6 +19,7 @@ static void count(struct counts *k, const json_t *c)
 	k->tests++;
 	k->failures += v == REP_FAIL || v == REP_XPASS;
 	k->errors += v == REP_ERROR || v == REP_UNKNOWN;
+	k->skipped += v == REP_NA;
 	k->ms += rep_num(c, "duration_ms", 0);
 }
 
@@ -90,6 +91,11 @@ static void testcase(struct rep_out *o, const json_t *c, const char *scenario)
 		rep_puts(o, ") but passed\">expected to fail (");
 		rep_esc_key(o, c, "expected_failure", false);
 		rep_puts(o, ") but passed: every assertion held\n</failure>\n");
+	} else if (v == REP_NA) {
+		/* Not applicable: skipped, the reason as its message. */
+		rep_puts(o, "      <skipped message=\"not applicable: ");
+		rep_esc_key(o, c, "message", true);
+		rep_puts(o, "\"/>\n");
 	} else if (v == REP_XFAIL) {
 		rep_puts(o, "      <system-out>expected failure: ");
 		rep_esc_key(o, c, "expected_failure", false);
@@ -129,8 +135,8 @@ static void testsuite(struct rep_out *o, const json_t *run, const json_t *cases,
 	}
 	rep_puts(o, "  <testsuite name=\"");
 	rep_esc_str(o, scenario, true);
-	rep_printf(o, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\"",
-		   k.tests, k.failures, k.errors, k.ms / 1000);
+	rep_printf(o, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\"",
+		   k.tests, k.failures, k.errors, k.skipped, k.ms / 1000);
 	if (rep_str(run, "started")[0] != '\0') {
 		rep_puts(o, " timestamp=\"");
 		rep_esc_key(o, run, "started", true);
@@ -178,8 +184,8 @@ int rep_write_junit(const char *path, const json_t *run, struct icl_err *err)
 		count(&k, c);
 	rep_puts(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	rep_printf(&o, "<testsuites name=\"icelab\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-		       "time=\"%.3f\">\n",
-		   k.tests, k.failures, k.errors, rep_num(run, "duration_ms", k.ms) / 1000);
+		       "skipped=\"%zu\" time=\"%.3f\">\n",
+		   k.tests, k.failures, k.errors, k.skipped, rep_num(run, "duration_ms", k.ms) / 1000);
 	/* Suites in the order their first case appears. */
 	json_array_foreach(cases, i, c) {
 		rep_scenario(c, sc, sizeof(sc));

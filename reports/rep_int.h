@@ -52,9 +52,13 @@ bool rep_bool(const json_t *obj, const char *key);
 /* The "cases" array, or an error naming `path` when there is none. */
 const json_t *rep_cases(const json_t *run, const char *path, struct icl_err *err);
 
-enum rep_verdict { REP_PASS, REP_FAIL, REP_XFAIL, REP_XPASS, REP_ERROR, REP_UNKNOWN };
+/* REP_NA: "n/a", the case did not apply to its agent (message says why):
+ * neither a pass nor a failure. */
+enum rep_verdict { REP_PASS, REP_FAIL, REP_XFAIL, REP_XPASS, REP_ERROR, REP_NA, REP_UNKNOWN };
 enum rep_verdict rep_verdict(const json_t *c);
 const char *rep_verdict_name(enum rep_verdict v);
+/* The verdict as a CSS class name: the name, "na" for "n/a". */
+const char *rep_verdict_class(enum rep_verdict v);
 
 /* The scenario a case comes from: its name up to the matrix cell
  * ("ipv6-oneway[dtls=active]" -> "ipv6-oneway"), else its file's base

@@ -214,7 +214,7 @@ const json_t *rep_cases(const json_t *run, const char *path, struct icl_err *err
 	return cases;
 }
 
-static const char *const verdict_names[] = { "pass", "fail", "xfail", "xpass", "error" };
+static const char *const verdict_names[] = { "pass", "fail", "xfail", "xpass", "error", "n/a" };
 
 enum rep_verdict rep_verdict(const json_t *c)
 {
@@ -230,6 +230,11 @@ enum rep_verdict rep_verdict(const json_t *c)
 const char *rep_verdict_name(enum rep_verdict v)
 {
 	return v < REP_UNKNOWN ? verdict_names[v] : "unknown";
+}
+
+const char *rep_verdict_class(enum rep_verdict v)
+{
+	return v == REP_NA ? "na" : rep_verdict_name(v);
 }
 
 void rep_scenario(const json_t *c, char *buf, size_t cap)

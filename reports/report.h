@@ -4,9 +4,10 @@
  * results.json; docs/report-format.md describes it field by field:
  *
  *   {"icelab": VERSION, "started": ISO-8601, "duration_ms": N, "seed": N,
- *    "summary": {"total","passed","failed","xfailed","xpassed","errors"},
+ *    "summary": {"total","passed","failed","xfailed","xpassed","errors",
+ *                "not_applicable"},
  *    "cases": [{"name", "file", "description", "params": {NAME: VALUE},
- *               "verdict": "pass"|"fail"|"xfail"|"xpass"|"error",
+ *               "verdict": "pass"|"fail"|"xfail"|"xpass"|"error"|"n/a",
  *               "expected_failure": REASON|null,
  *               "message": first failure, expected vs actual ("" on pass),
  *               "duration_ms", "dir": case directory relative to the report dir,
@@ -30,7 +31,8 @@
 /* DIR/junit.xml: one <testcase> per case (classname = the file's scenario
  * name, name = the case name), <failure message=...> with the failed
  * assertion's expected vs actual, <error> for verdict "error", <skipped>
- * never; an xfail passes with its reason in <system-out>, an xpass fails. */
+ * for "n/a" (message: the reason); an xfail passes with its reason in
+ * <system-out>, an xpass fails. */
 int rep_write_junit(const char *path, const json_t *run, struct icl_err *err);
 
 /* DIR/results.json: the document itself, indented. */

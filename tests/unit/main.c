@@ -26,7 +26,9 @@ int main(void)
 	srunner_add_suite(sr, turnc_suite());
 	srunner_add_suite(sr, pref64_suite());
 	srunner_add_suite(sr, inject_suite());
+	srunner_add_suite(sr, flood_suite());
 	srunner_add_suite(sr, catalogue_suite());
+	srunner_add_suite(sr, nice_cfg_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -22,6 +22,8 @@ Suite *turn_yaml_suite(void);
 Suite *turnc_suite(void);
 Suite *pref64_suite(void);
 Suite *inject_suite(void);
+Suite *flood_suite(void);
 Suite *catalogue_suite(void);
+Suite *nice_cfg_suite(void);
 
 #endif

@@ -900,6 +900,41 @@ START_TEST(test_regular_nomination_vs_lite)
 }
 END_TEST
 
+/* Whose DTLS an agent takes (ice_agent_knows_source): its peer's
+ * candidates and selected remote, never a stranger's, not even one who
+ * sent checks with the right USERNAME, a wrong password and
+ * USE-CANDIDATE (tests/hostile-test: a stranger's plaintext fatal alert
+ * killed the handshake when it was fed to OpenSSL). */
+START_TEST(test_knows_source)
+{
+	union stun_addr stranger = A("198.51.100.66", 4000), a = A("2001:db8:c::1", 5000);
+	uint8_t buf[MSG_MAX];
+	char user[300];
+	struct hreq h;
+	struct duo d;
+
+	full_vs_lite(&d, ICE_NOMINATE_REGULAR, false);
+	for (int i = 0; i < 2; i++) {
+		struct node *n = i == 0 ? &d.s : &d.c;
+		struct node *peer = i == 0 ? &d.c : &d.s;
+
+		h = good_req(n, user, sizeof(user));
+		h.key = "not-the-right-password-x";
+		h.use_cand = true;
+		inject(n, 0, &stranger, buf, mk_req(buf, &h));
+		ck_assert(!ice_agent_knows_source(n->ag, &stranger));
+		ck_assert(ice_agent_knows_source(n->ag, &n->sel[0].remote));
+		for (size_t k = 0; k < peer->n_socks; k++)
+			ck_assert(ice_agent_knows_source(n->ag, &peer->addr[k]));
+		ck_assert_uint_eq(n->n_sel, 1);
+	}
+	/* The port counts. */
+	a.in6.sin6_port = htons(5002);
+	ck_assert(!ice_agent_knows_source(d.s.ag, &a));
+	net_free(&d.net);
+}
+END_TEST
+
 /* Asked for aggressive nomination against a lite peer: regular, noted.
  * With the one-way v6 path, aggressive checks would nominate the dead v6
  * pair at the lite server (which cannot check it) as well as v4. */
@@ -2144,6 +2179,7 @@ Suite *ice_suite(void)
 	tcase_add_test(tc, test_unsigned_success_ignored);
 	tcase_add_test(tc, test_request_contents);
 	tcase_add_test(tc, test_regular_nomination_vs_lite);
+	tcase_add_test(tc, test_knows_source);
 	tcase_add_test(tc, test_no_aggressive_vs_lite);
 	tcase_add_test(tc, test_headline_one_way_v6);
 	tcase_add_loop_test(tc, test_nomination_failure_fails, 0, 2);

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../agents/probe.h"
 #include "../../agents/proto.h"
 #include "../../agents/quirk.h"
+#include "../../harness/agent_proc.h"
 #include "suites.h"
 
 #define FP "sha-256 4F:1A:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD"
@@ -120,6 +122,21 @@ START_TEST(framing_errors)
 }
 END_TEST
 
+/* Found by fuzzing (tests/fuzz/fuzz_proto.c): a reason quotes the value it
+ * refuses, and a JSON string may hold a newline; the reason must stay one
+ * line (err.h), control characters shown as '?'. */
+START_TEST(reasons_one_line)
+{
+	refused("{\"cmd\":\"add-remote-c\\ndidate\"}", "unknown command \"add-remote-c?didate\"");
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	refused("{\"cmd\":\"configure\",\"role\":\"a\\r\\nb\\u007f\"}",
+		"role: \"a??b?\" is not one of controlled, controlling");
+	refused("{\"cmd\":\"configure\",\"stun_servers\":[\"1.2.3.4\\n:5\"]}",
+		"stun_servers[0]: \"1.2.3.4?:5\"");
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+}
+END_TEST
+
 START_TEST(event_lines)
 {
 	char *buf = NULL;
@@ -147,6 +164,28 @@ START_TEST(event_lines)
 	ck_assert(json_is_true(json_object_get(o, "fatal")));
 	json_decref(o);
 	free(buf);
+}
+END_TEST
+
+/* The harness's side: aproc_parse_event takes an object with an "event"
+ * string and refuses anything else with a reason naming the line. */
+START_TEST(harness_event_lines)
+{
+	char why[256] = "";
+	json_t *o = aproc_parse_event("{\"event\":\"closed\",\"ts\":1}", 1, why, sizeof(why));
+
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(json_string_value(json_object_get(o, "event")), "closed");
+	json_decref(o);
+	ck_assert_ptr_null(aproc_parse_event("{\"ts\":1}", 2, why, sizeof(why)));
+	ck_assert_str_eq(why, "line 2 is not an event object");
+	ck_assert_ptr_null(aproc_parse_event("{\"event\":7}", 3, why, sizeof(why)));
+	ck_assert_str_eq(why, "line 3 is not an event object");
+	ck_assert_ptr_null(aproc_parse_event("[\"event\"]", 4, why, sizeof(why)));
+	ck_assert_str_eq(why, "line 4 is not an event object");
+	ck_assert_ptr_null(aproc_parse_event("{\"event\":", 5, why, sizeof(why)));
+	ck_assert_msg(strncmp(why, "line 5 is not an event object: ", 31) == 0 && why[31],
+		      "%s", why);
 }
 END_TEST
 
@@ -285,6 +324,96 @@ START_TEST(configure_nat64)
 }
 END_TEST
 
+START_TEST(dtls_roles)
+{
+	bool active = false;
+
+	ck_assert_int_eq(proto_dtls_active(PROTO_SETUP_ACTPASS, PROTO_SETUP_PASSIVE, &active,
+					   &err), 0);
+	ck_assert(active);
+	ck_assert_int_eq(proto_dtls_active(PROTO_SETUP_ACTPASS, PROTO_SETUP_ACTIVE, &active,
+					   &err), 0);
+	ck_assert(!active);
+	ck_assert_int_eq(proto_dtls_active(PROTO_SETUP_ACTIVE, PROTO_SETUP_ACTPASS, &active,
+					   &err), 0);
+	ck_assert(active);
+	ck_assert_int_eq(proto_dtls_active(PROTO_SETUP_ACTPASS, PROTO_SETUP_ACTPASS, &active,
+					   &err), ICL_EINPUT);
+	ck_assert_int_eq(proto_dtls_active(PROTO_SETUP_PASSIVE, PROTO_SETUP_PASSIVE, &active,
+					   &err), ICL_EINPUT);
+	ck_assert_msg(strstr(err.msg, "both sides passive"), "%s", err.msg);
+}
+END_TEST
+
+#define MS 1000000ull
+
+START_TEST(probe_schedule)
+{
+	struct probe p;
+	char text[PROBE_TEXT_MAX];
+	uint64_t t = 5 * MS, gap = 250 * MS;
+
+	probe_init(&p);
+	ck_assert(!probe_started(&p));
+	ck_assert_uint_eq(probe_next(&p, t, text, sizeof(text)), 0);
+	ck_assert(probe_deadline(&p) == UINT64_MAX);
+	probe_start(&p, "uf1", t);
+	ck_assert_uint_eq(probe_next(&p, t, text, sizeof(text)), strlen("icelab-probe 1 uf1"));
+	ck_assert_str_eq(text, "icelab-probe 1 uf1");
+	/* Backoff 250 ms doubling, PROBE_TRIES attempts, then nothing. */
+	for (unsigned k = 2; k <= PROBE_TRIES; k++, gap *= 2) {
+		ck_assert(probe_deadline(&p) == t + gap);
+		ck_assert_uint_eq(probe_next(&p, t + gap - 1, text, sizeof(text)), 0);
+		t += gap;
+		ck_assert_uint_gt(probe_next(&p, t, text, sizeof(text)), 0);
+		ck_assert_uint_eq(strtoul(text + strlen("icelab-probe "), NULL, 10), k);
+	}
+	ck_assert(probe_deadline(&p) == UINT64_MAX);
+	ck_assert_uint_eq(probe_next(&p, t + 3600000 * MS, text, sizeof(text)), 0);
+	/* A second start (DTLS connects once) changes nothing. */
+	probe_start(&p, "other", t);
+	ck_assert_str_eq(p.ufrag, "uf1");
+}
+END_TEST
+
+static enum probe_rx rx(struct probe *p, const char *s, uint64_t now, unsigned *k, double *rtt)
+{
+	return probe_recv(p, (const uint8_t *)s, strlen(s), now, k, rtt);
+}
+
+START_TEST(probe_echoes)
+{
+	struct probe p;
+	char text[PROBE_TEXT_MAX];
+	uint8_t echo[64];
+	unsigned k = 0;
+	double rtt = 0;
+
+	probe_init(&p);
+	probe_start(&p, "uf1", 0);
+	probe_next(&p, 0, text, sizeof(text));
+	probe_next(&p, 250 * MS, text, sizeof(text));
+	/* The peer's probe is answered, byte for byte behind "echo ". */
+	ck_assert_int_eq(rx(&p, "icelab-probe 3 peer", 0, &k, &rtt), PROBE_RX_REQUEST);
+	ck_assert_uint_eq(probe_echo((const uint8_t *)"icelab-probe 3 peer", 19, echo, sizeof(echo)),
+			  24);
+	ck_assert(memcmp(echo, "echo icelab-probe 3 peer", 24) == 0);
+	ck_assert_uint_eq(probe_echo((const uint8_t *)"icelab-probe 3 peer", 19, echo, 23), 0);
+	/* Echoes of attempts we never sent, or of someone else's, are not ours. */
+	ck_assert_int_eq(rx(&p, "echo icelab-probe 3 uf1", MS, &k, &rtt), PROBE_RX_IGNORED);
+	ck_assert_int_eq(rx(&p, "echo icelab-probe 1 uf2", MS, &k, &rtt), PROBE_RX_IGNORED);
+	ck_assert_int_eq(rx(&p, "echo icelab-probe 0 uf1", MS, &k, &rtt), PROBE_RX_IGNORED);
+	ck_assert_int_eq(rx(&p, "icelab-data 4", MS, &k, &rtt), PROBE_RX_OTHER);
+	/* Attempt 2's echo: its round trip is from attempt 2, once. */
+	ck_assert_int_eq(rx(&p, "echo icelab-probe 2 uf1", 262 * MS, &k, &rtt), PROBE_RX_ECHOED);
+	ck_assert_uint_eq(k, 2);
+	ck_assert_double_eq_tol(rtt, 12.0, 1e-9);
+	ck_assert_int_eq(rx(&p, "echo icelab-probe 1 uf1", 300 * MS, &k, &rtt), PROBE_RX_IGNORED);
+	ck_assert(probe_deadline(&p) == UINT64_MAX);
+	ck_assert_uint_eq(probe_next(&p, 10000 * MS, text, sizeof(text)), 0);
+}
+END_TEST
+
 Suite *proto_suite(void)
 {
 	Suite *s = suite_create("proto");
@@ -299,8 +428,13 @@ Suite *proto_suite(void)
 	tcase_add_test(tc, remote_description);
 	tcase_add_test(tc, remote_errors);
 	tcase_add_test(tc, framing_errors);
+	tcase_add_test(tc, reasons_one_line);
 	tcase_add_test(tc, event_lines);
+	tcase_add_test(tc, harness_event_lines);
 	tcase_add_test(tc, quirks_documented);
+	tcase_add_test(tc, dtls_roles);
+	tcase_add_test(tc, probe_schedule);
+	tcase_add_test(tc, probe_echoes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -296,6 +296,44 @@ START_TEST(junit_xfail_passes_xpass_fails)
 }
 END_TEST
 
+/* A case that was not applicable: <skipped> with its reason, counted as
+ * skipped (not as a failure), and a distinct badge and count in the page. */
+START_TEST(not_applicable_is_skipped)
+{
+	json_t *run = load_fixture();
+	json_t *c = json_deep_copy(json_array_get(json_object_get(run, "cases"), 0));
+	struct out o = {0};
+	char *na, *top;
+
+	json_object_set_new(c, "name", json_string("ipv6-oneway[dtls=na]"));
+	json_object_set_new(c, "verdict", json_string("n/a"));
+	json_object_set_new(c, "message", json_string("server (libnice): lite: libnice cannot "
+						      "act as an ICE-Lite agent & <more>"));
+	json_array_append_new(json_object_get(run, "cases"), c);
+	json_object_set_new(json_object_get(run, "summary"), "not_applicable", json_integer(1));
+	write_one(&o, "junit.xml", run);
+	na = testcase(o.text, "ipv6-oneway[dtls=na]");
+	ck_assert_msg(strstr(na, "<skipped message=\"not applicable: server (libnice): lite: "
+				 "libnice cannot act as an ICE-Lite agent &amp; &lt;more&gt;\"/>") &&
+			      !strstr(na, "<failure") && !strstr(na, "<error"),
+		      "%s", na);
+	top = strstr(o.text, "<testsuites ");
+	ck_assert_int_eq(attr(top, "skipped"), 1);
+	ck_assert_int_eq(attr(top, "failures"), 2);
+	ck_assert_ptr_nonnull(strstr(o.text, "<testsuite name=\"ipv6-oneway\" tests=\"3\" "
+					     "failures=\"1\" errors=\"0\" skipped=\"1\""));
+	free(na);
+	free(o.text);
+	write_one(&o, "index.html", run);
+	ck_assert_ptr_nonnull(strstr(o.text, "<span class=\"verdict na\">n/a</span>"));
+	ck_assert_ptr_nonnull(strstr(o.text, "<span class=\"verdict na\">1 not applicable</span>"));
+	ck_assert_ptr_nonnull(strstr(o.text, "<p class=\"message na\">not applicable: server "
+					     "(libnice): lite:"));
+	free(o.text);
+	json_decref(run);
+}
+END_TEST
+
 /* Strings jansson was told not to check: bytes that are not UTF-8 still
  * give a well-formed file. */
 START_TEST(junit_invalid_utf8_is_visible)
@@ -481,6 +519,39 @@ START_TEST(html_many_datagrams)
 }
 END_TEST
 
+/* A flood (tests/hostile-test): the agents' 401s to the attacker are
+ * datagrams that reached no agent, tens of thousands of them.  The
+ * summary groups them in one pass (it was quadratic: minutes for this),
+ * by kind and family in order of first appearance. */
+START_TEST(html_flood_summary)
+{
+	json_t *run = load_fixture();
+	json_t *c = json_array_get(json_object_get(run, "cases"), 1);
+	json_t *wire = json_array();
+	struct out o = {0};
+	char *sec;
+
+	for (int i = 0; i < 20000; i++)
+		json_array_append_new(
+			wire, json_pack("{s:f, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s, s:i}",
+					"t", 100.0 + i * 0.5, "from", "server", "to", "",
+					"src", "198.51.100.20:40000", "dst", "198.51.100.66:5000",
+					"family", i % 2 ? "ipv6" : "ipv4", "kind", "binding-error",
+					"use_candidate", 0, "delivered", 0, "t_arrive", json_null(),
+					"link", "wan", "frame", i + 1));
+	json_object_set_new(c, "wire", wire);
+	write_one(&o, "index.html", run);
+	sec = section(o.text, "ipv6-oneway[dtls=active]");
+	ck_assert_ptr_nonnull(strstr(sec, "20000 datagrams between the agents; "
+					  "<span class=\"bad\">20000 never arrived</span>: "
+					  "10000 &times; binding-error over ipv4, "
+					  "10000 &times; binding-error over ipv6.</p>"));
+	free(sec);
+	free(o.text);
+	json_decref(run);
+}
+END_TEST
+
 /* ---- results.json --------------------------------------------------------- */
 
 START_TEST(json_round_trips)
@@ -552,11 +623,13 @@ Suite *report_suite(void)
 	tcase_add_test(junit, junit_failure_lists_every_failed_assertion);
 	tcase_add_test(junit, junit_xfail_passes_xpass_fails);
 	tcase_add_test(junit, junit_invalid_utf8_is_visible);
+	tcase_add_test(junit, not_applicable_is_skipped);
 	suite_add_tcase(s, junit);
 	tcase_add_test(html, html_lanes_and_flows);
 	tcase_add_test(html, html_seed_failure_visible);
 	tcase_add_test(html, html_escapes_and_links);
 	tcase_add_test(html, html_many_datagrams);
+	tcase_add_test(html, html_flood_summary);
 	suite_add_tcase(s, html);
 	tcase_add_test(json, json_round_trips);
 	tcase_add_test(json, errors_name_the_file);

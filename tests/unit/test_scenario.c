@@ -835,6 +835,46 @@ START_TEST(test_actions_bad)
 }
 END_TEST
 
+/* Found by fuzzing (tests/fuzz/fuzz_scenario.c): libfyaml 0.7 loops
+ * forever on a byte 0xff in a directive line, so invalid UTF-8 is refused
+ * before parsing, at its position (columns in characters).  Without the
+ * check the first case never returns (Check's timeout fails it). */
+START_TEST(test_not_utf8)
+{
+	const char *end = "; a scenario file is UTF-8 text";
+	char want[128];
+
+	snprintf(want, sizeof(want), "t.yaml:1:2: byte 0xff is not UTF-8%s", end);
+	assert_buf_error("%\xff\n", want);
+	snprintf(want, sizeof(want), "t.yaml:2:8: byte 0xc3 is not UTF-8%s", end);
+	assert_buf_error("name: x\n# caf\xc3\xa9 \xc3(\n", want);
+	snprintf(want, sizeof(want), "t.yaml:1:7: byte 0xc0 is not UTF-8%s", end);
+	assert_buf_error("name: \xc0\xaf\n", want);      /* overlong '/' */
+	snprintf(want, sizeof(want), "t.yaml:1:3: byte 0xed is not UTF-8%s", end);
+	assert_buf_error("a:\xed\xa0\x80\n", want);     /* a surrogate */
+	snprintf(want, sizeof(want), "t.yaml:1:4: byte 0xf0 is not UTF-8%s", end);
+	assert_buf_error("a: \xf0\x9f\x98", want);       /* cut short */
+}
+END_TEST
+
+/* Found by fuzzing: a quoted key may hold a newline, and the message
+ * quotes it in the field path; the message must stay one line (err.h). */
+START_TEST(test_message_one_line)
+{
+	struct scn_case *cases;
+	struct icl_err e = { 0 };
+	const char *yaml = "name: x\ntopology:\n  nodes: { a: {}, b: {} }\n"
+			   "  links: { l: { a: { \"no\\nde\": a } } }\n";
+	size_t n;
+
+	ck_assert_int_eq(scn_load_cases_buf("t.yaml", yaml, strlen(yaml), &cases, &n, &e),
+			 ICL_EINPUT);
+	ck_assert_msg(strchr(e.msg, '\n') == NULL, "two lines: %s", e.msg);
+	ck_assert_msg(strstr(e.msg, "t.yaml:4:22: links.l.a.no?de: unknown key") == e.msg,
+		      "%s", e.msg);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 Suite *scenario_suite(void)
@@ -851,6 +891,8 @@ Suite *scenario_suite(void)
 	tcase_add_test(files, test_doc_example);
 	tcase_add_loop_test(rules, test_bad_buf, 0, N(bad_bufs));
 	tcase_add_test(rules, test_forms);
+	tcase_add_test(rules, test_not_utf8);
+	tcase_add_test(rules, test_message_one_line);
 	tcase_add_test(rules, test_address_list_and_null_node);
 	tcase_add_test(rules, test_actions_parsed);
 	tcase_add_test(rules, test_actions_link_part);
