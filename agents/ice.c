@@ -586,9 +586,15 @@ int ice_agent_add_host(struct ice_agent *ag, int sock, const union stun_addr *ad
 
 /* Make room for a gathered candidate at lc[n_host]: the learned
  * (peer-reflexive) ones after it move up one, and the pairs follow. */
-static int gathered_slot(struct ice_agent *ag, struct icl_err *err)
+/* A slot among the gathered candidates (after the hosts, before the
+ * peer-reflexive ones) holding a candidate of `type` at `addr`, its
+ * priority from `local_pref`; the caller fills related address,
+ * foundation and the slot's lm[].  Returns its index or <0. */
+static int gathered_slot(struct ice_agent *ag, enum cand_type type, const union stun_addr *addr,
+			 uint16_t local_pref, struct icl_err *err)
 {
 	size_t i = ag->n_host;
+	struct cand *c;
 
 	if (i >= ICE_MAX_CANDS || ag->n_local >= ICE__MAX_LOCAL)
 		return icl_err_set(err, -ENOSPC, "candidate: more than %d gathered", ICE_MAX_CANDS);
@@ -599,6 +605,12 @@ static int gathered_slot(struct ice_agent *ag, struct icl_err *err)
 			ag->pairs[k].l++;
 	ag->n_host++;
 	ag->n_local++;
+	c = &ag->lc[i];
+	memset(c, 0, sizeof(*c));
+	c->type = type;
+	c->component = 1;
+	c->priority = cand_priority(type, local_pref, 1);
+	c->addr = *addr;
 	return (int)i;
 }
 
@@ -621,14 +633,9 @@ int ice_agent_add_srflx(struct ice_agent *ag, int sock, const union stun_addr *a
 		if (stun_addr_equal(&ag->lc[l].addr, addr) &&
 		    stun_addr_equal(&ag->lm[l].base, &ag->lm[b].base))
 			return 0;
-	if ((i = gathered_slot(ag, err)) < 0)
+	if ((i = gathered_slot(ag, CAND_SRFLX, addr, ag->lm[b].local_pref, err)) < 0)
 		return i;
 	c = &ag->lc[i];
-	memset(c, 0, sizeof(*c));
-	c->type = CAND_SRFLX;
-	c->component = 1;
-	c->priority = cand_priority(CAND_SRFLX, ag->lm[b].local_pref, 1);
-	c->addr = *addr;
 	c->related = ag->lm[b].base;
 	cand_foundation(CAND_SRFLX, &ag->lm[b].base, server, c->foundation);
 	ag->lm[i] = ag->lm[b];
@@ -646,14 +653,9 @@ int ice_agent_add_relay(struct ice_agent *ag, int sock, const union stun_addr *r
 		return icl_err_set(err, ICL_EINPUT, "relay candidate: not an IPv4 or IPv6 address");
 	if (ice__local_by_sock(ag, sock) >= 0 || ice__local_by_addr(ag, relayed) >= 0)
 		return icl_err_set(err, ICL_EINPUT, "relay candidate: socket or address added twice");
-	if ((i = gathered_slot(ag, err)) < 0)
+	if ((i = gathered_slot(ag, CAND_RELAY, relayed, local_pref, err)) < 0)
 		return i;
 	c = &ag->lc[i];
-	memset(c, 0, sizeof(*c));
-	c->type = CAND_RELAY;
-	c->component = 1;
-	c->priority = cand_priority(CAND_RELAY, local_pref, 1);
-	c->addr = *relayed;
 	if (mapped)
 		c->related = *mapped;
 	cand_foundation(CAND_RELAY, relayed, server, c->foundation);
