@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cand.h"
+#include "demux.h"
 #include "gather.h"
 #include "quirk.h"
 
@@ -294,15 +295,6 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	*buf = uv_buf_init(s->ag->rxbuf, sizeof(s->ag->rxbuf));
 }
 
-/* ICE hears of it first: only a quirk makes it move the selected pair
- * (select-first-check), before DTLS answers on it. */
-static void recv_dtls(struct agent *ag, int sock, const union stun_addr *from,
-		      const uint8_t *buf, size_t len)
-{
-	ice_agent_data_received(ag->ice, agent__now_ms(ag), sock, from);
-	dtls_conn_recv(ag->dtls, buf, len);
-}
-
 static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		    const struct sockaddr *from, unsigned flags)
 {
@@ -325,16 +317,17 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 void agent__deliver(struct agent *ag, int sock, const union stun_addr *from,
 		    const uint8_t *p, size_t len)
 {
-	if (ice_agent_recv(ag->ice, agent__now_ms(ag), sock, from, p, len))
-		;
-	else if (ag->dtls && dtls_is_dtls(p, len) && ice_agent_knows_source(ag->ice, from))
-		recv_dtls(ag, sock, from, p, len);
-	else if (ag->dtls && dtls_is_dtls(p, len))
-		/* Not the peer's: a stranger's record (a plaintext fatal alert,
-		 * a bad handshake fragment) would kill our handshake. */
+	switch (demux_datagram(ag->ice, ag->dtls, agent__now_ms(ag), sock, from, p, len)) {
+	case DEMUX_ICE:
+	case DEMUX_DTLS:
+		break;
+	case DEMUX_DROP_STRANGER:
 		agent__log(ag, "dropped a %zu-byte DTLS datagram from an unknown source", len);
-	else
+		break;
+	case DEMUX_DROP_OTHER:
 		agent__log(ag, "dropped a %zu-byte datagram that is neither STUN nor DTLS", len);
+		break;
+	}
 }
 
 static int open_one(struct agent *ag, const union stun_addr *a, struct icl_err *err)

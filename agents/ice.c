@@ -136,8 +136,10 @@ static bool check_list_failed(const struct ice_agent *ag)
 
 void ice__update(struct ice_agent *ag, uint64_t now_ms)
 {
-	/* Without consent only a restart (ice__consent_selected) goes on. */
-	if (ag->state == ICE_FAILED || ice__consent_lost(ag))
+	/* Consent lost on the selected pair: nothing moves until a restart,
+	 * which leaves no pair selected and a new check list to run and
+	 * nominate from (RFC 8445 9), or, lite, a new nomination. */
+	if (ag->state == ICE_FAILED || (ice__consent_lost(ag) && ag->selected >= 0))
 		return;
 	ice__maybe_nominate(ag, now_ms);
 	if (ag->state == ICE_NEW && (ag->checks_started || ag->authenticated_seen))
@@ -864,10 +866,16 @@ static int new_credentials(struct ice_agent *ag, const char *ufrag, const char *
 	return 0;
 }
 
-/* A new check list: no pairs, no remote candidates, no learned local
- * ones; the selected pair stays for data (keep_sel). */
+/* RFC 8445 9: "all previous states of the data streams, excluding the
+ * roles of the agents, [are] flushed": no pairs (so no valid list and no
+ * nominations: a lite agent's old tuples cannot outrank the new one), no
+ * remote candidates, no learned local ones.  Only data may go on: the
+ * selected pair stays for it (keep_sel), a lite agent's with the time of
+ * its last authenticated request, for its consent. */
 static void reset_checks(struct ice_agent *ag)
 {
+	if (ag->selected >= 0 && ag->cfg.lite)
+		ag->kept_consent_ms = ag->pairs[ag->selected].consent_ms;
 	ag->keep_sel = ag->selected >= 0 || ag->keep_sel;
 	ag->selected = -1;
 	ag->n_pairs = 0;
@@ -890,11 +898,7 @@ int ice_agent_restart(struct ice_agent *ag, const char *ufrag, const char *pwd,
 		return icl_err_set(err, ICL_EINPUT, "restart: give both ufrag and pwd, or neither");
 	if ((rc = new_credentials(ag, ufrag, pwd, err)) < 0)
 		return rc;
-	if (ag->cfg.lite) {
-		ag->have_remote = false;   /* the peer's new credentials follow */
-		return 0;
-	}
-	reset_checks(ag);
+	reset_checks(ag);   /* the peer's new credentials follow */
 	if (ag->state != ICE_NEW)
 		ice__set_state(ag, ICE_CHECKING, "restart");
 	return 0;

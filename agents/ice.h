@@ -184,13 +184,16 @@ void ice_agent_data_received(struct ice_agent *ag, uint64_t now_ms, int sock,
 bool ice_agent_knows_source(const struct ice_agent *ag, const union stun_addr *from);
 
 /* ICE restart (RFC 8445 9): new local credentials (random unless given:
- * ufrag and pwd both, or both NULL), the check list and the remote
- * candidates emptied, ready for ice_agent_set_remote with the peer's new
- * credentials.  Until a new pair is selected the previous one stays
- * selected for data, and consent keeps being checked on it with the
- * credentials it was selected with.  The old local credentials are
- * accepted in requests until one arrives with the new ones.  A full agent
- * goes back to checking; a lite agent keeps its tuples. */
+ * ufrag and pwd both, or both NULL), the check list, the valid and
+ * nominated pairs (a lite agent's tuples) and the remote candidates
+ * emptied, ready for ice_agent_set_remote with the peer's new
+ * credentials; the state goes back to checking.  Until a new pair is
+ * selected the previous one stays selected for data, unless its consent
+ * was lost already, and consent keeps being checked on it with the
+ * credentials it was selected with (lite: the peer's requests on it keep
+ * it).  The old local credentials are accepted in requests until one
+ * arrives with the new ones; a lite agent takes no nomination from them.
+ * A restart is also the way out of consent lost (ICE_DISCONNECTED). */
 int ice_agent_restart(struct ice_agent *ag, const char *ufrag, const char *pwd,
 		      uint64_t now_ms, struct icl_err *err);
 /* Whether the peer's credentials differ from the ones set: its restart. */

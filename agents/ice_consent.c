@@ -184,6 +184,10 @@ void ice__consent_request(struct ice_agent *ag, int l, const union stun_addr *fr
 
 	if (pi >= 0)
 		ag->pairs[pi].consent_ms = ag->now_ms;
+	/* The tuple kept for data across a restart is no pair any more. */
+	if (ag->cfg.lite && ag->keep_sel && ag->lm[l].sock == ag->sel_info.sock &&
+	    stun_addr_equal(from, &ag->sel_info.remote))
+		ag->kept_consent_ms = ag->now_ms;
 }
 
 /* A tuple without consent is forgotten: it takes a new nomination to be
@@ -209,6 +213,13 @@ static void lite_tick(struct ice_agent *ag, uint64_t now_ms)
 		if (p->nominated && now_ms >= p->consent_ms + timeout(ag))
 			drop_tuple(ag, (int)i);
 	}
+	/* After a restart, before a new nomination: the kept tuple alone
+	 * carries data, and only while it has consent. */
+	if (ag->keep_sel && now_ms >= ag->kept_consent_ms + timeout(ag)) {
+		ag->keep_sel = false;
+		lose(ag, "consent lost: no authenticated request on the selected 5-tuple for %u ms",
+		     timeout(ag));
+	}
 }
 
 void ice__consent_tick(struct ice_agent *ag, uint64_t now_ms)
@@ -233,6 +244,8 @@ uint64_t ice__consent_deadline(const struct ice_agent *ag)
 	for (size_t i = 0; i < ag->n_pairs; i++)
 		if (ag->pairs[i].nominated && (t = ag->pairs[i].consent_ms + timeout(ag)) < d)
 			d = t;
+	if (ag->keep_sel && (t = ag->kept_consent_ms + timeout(ag)) < d)
+		d = t;
 	return d;
 }
 
@@ -261,7 +274,7 @@ static bool signed_with(const struct stun_msg *m, const char *pwd)
 	       stun_check_integrity(m, (const uint8_t *)pwd, strlen(pwd), &err) == 0;
 }
 
-void ice__local_creds(struct ice_agent *ag, const struct stun_msg *msg, const char **ufrag,
+bool ice__local_creds(struct ice_agent *ag, const struct stun_msg *msg, const char **ufrag,
 		      const char **pwd)
 {
 	struct ice__old_creds *o = &ag->old_creds;
@@ -269,11 +282,13 @@ void ice__local_creds(struct ice_agent *ag, const struct stun_msg *msg, const ch
 	*ufrag = ag->cfg.ufrag;
 	*pwd = ag->cfg.pwd;
 	if (!o->valid || !(msg->has & STUN_HAS_USERNAME))
-		return;
+		return false;
 	if (user_starts_with(msg->username, ag->cfg.ufrag) && signed_with(msg, ag->cfg.pwd)) {
 		o->valid = false;   /* the peer has the new ones: the old ones retire */
 	} else if (user_starts_with(msg->username, o->ufrag)) {
 		*ufrag = o->ufrag;
 		*pwd = o->pwd;
+		return true;
 	}
+	return false;
 }

@@ -123,6 +123,7 @@ struct ice_agent {
 	struct ice__consent consent;
 	struct ice__old_creds old_creds;
 	bool keep_sel;             /* restart: sel_info stays selected until a new pair is */
+	uint64_t kept_consent_ms;  /* lite, keep_sel: last authenticated request on it */
 	char state_reason[160];    /* ice_agent_state_reason(); "" for none */
 };
 
@@ -176,14 +177,14 @@ bool ice__consent_lost(const struct ice_agent *ag);   /* full: given up on the p
 bool ice__consent_response(struct ice_agent *ag, uint64_t now_ms, int sock,
 			   const union stun_addr *from, const struct stun_msg *msg);
 /* An authenticated request on (base l, from) was answered: its tuple has
- * consent (lite, spec item 13). */
+ * consent (lite, spec item 13), the one kept across a restart too. */
 void ice__consent_request(struct ice_agent *ag, int l, const union stun_addr *from);
 /* Quirk ignore-consent-checks: true when this request goes unanswered. */
 bool ice__consent_ignored(const struct ice_agent *ag, const struct stun_msg *msg);
 /* The local credentials a request is checked against: the live ones, or
- * the ones before a restart while they are still accepted.  A request that
- * proves the live ones retires the old ones. */
-void ice__local_creds(struct ice_agent *ag, const struct stun_msg *msg, const char **ufrag,
+ * the ones before a restart while they are still accepted (then true).  A
+ * request that proves the live ones retires the old ones. */
+bool ice__local_creds(struct ice_agent *ag, const struct stun_msg *msg, const char **ufrag,
 		      const char **pwd);
 
 /* ice.c: select pair `pi` (callback, pruning); nothing if it already is. */

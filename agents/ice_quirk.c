@@ -68,7 +68,9 @@ void ice__quirk_checked(struct ice_agent *ag, int l, const union stun_addr *from
 			     QUIRK_DTLS_REPLY_WRONG_FAMILY))
 		return;
 	pi = lite_tuple(ag, l, from, prio);
-	if (pi >= 0 && ag->selected < 0 && ice__quirk(ag, QUIRK_SELECT_FIRST_CHECK))
+	/* Only the first: after a restart the kept tuple is still selected. */
+	if (pi >= 0 && ag->selected < 0 && !ag->keep_sel &&
+	    ice__quirk(ag, QUIRK_SELECT_FIRST_CHECK))
 		ice__select_pair(ag, pi);
 }
 

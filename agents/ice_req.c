@@ -16,6 +16,7 @@ struct req {
 	const struct stun_msg *msg;
 	bool authenticated;
 	const char *ufrag, *pwd;       /* our credentials it is checked against (restart) */
+	bool old_creds;                /* those from before a restart */
 };
 
 static const char *reason_phrase(int code)
@@ -196,13 +197,14 @@ static void full_triggered(struct req *q)
 void ice__handle_request(struct ice_agent *ag, int sock,
 			 const union stun_addr *from, const struct stun_msg *msg)
 {
-	struct req q = { ag, sock, ice__local_by_sock(ag, sock), from, msg, false, NULL, NULL };
+	struct req q = { ag, sock, ice__local_by_sock(ag, sock), from, msg, false, NULL, NULL,
+			 false };
 	const char *why = NULL;
 	int code;
 
 	if (q.l < 0)
 		return;   /* not one of our bases */
-	ice__local_creds(ag, msg, &q.ufrag, &q.pwd);
+	q.old_creds = ice__local_creds(ag, msg, &q.ufrag, &q.pwd);
 	code = validate(&q, &why);
 	if (code == 0 && role_conflict(ag, msg)) {
 		code = 487;
@@ -219,7 +221,11 @@ void ice__handle_request(struct ice_agent *ag, int sock,
 		return;
 	if (ag->cfg.lite) {
 		ice__quirk_checked(ag, q.l, from, msg->priority);
-		lite_nominate(&q);
+		/* The old credentials of a restart keep the old tuple alive
+		 * (spec item 14), but the session they belong to is over: its
+		 * nominations no longer count (RFC 8445 9). */
+		if (!q.old_creds)
+			lite_nominate(&q);
 	} else {
 		full_triggered(&q);
 	}

@@ -17,10 +17,24 @@ static void close_handle(struct aproc *ap, uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
+/* The agent is gone (reaped): nothing it started may outlive it.  Its
+ * pid names its group until the last member is gone, and is not reused
+ * before, so the group is still its own. */
+static void kill_leftovers(struct aproc *ap, int pgid)
+{
+	if (pgid <= 0 || kill(-pgid, 0) != 0)
+		return;
+	kill(-pgid, SIGKILL);
+	if (ap->log)
+		fprintf(ap->log, "\n[icelab: agent %s left processes in its process group when it "
+				 "ended; they were killed]\n", ap->name);
+}
+
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
 	struct aproc *ap = p->data;
 
+	kill_leftovers(ap, p->pid);
 	ap->running = false;
 	ap->exited = true;
 	ap->exit_status = status;
@@ -174,6 +188,8 @@ int aproc_spawn(struct aproc *ap, uv_loop_t *loop, const struct topo *t, const c
 	opt.exit_cb = on_exit_cb;
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
+	/* setsid(): a group of its own (agent_proc.h, "Process group"). */
+	opt.flags = UV_PROCESS_DETACHED;
 	ap->proc.data = ap;
 	/* The child inherits the network namespace of the thread that forks
 	 * it; the harness thread goes straight back home. */
@@ -232,6 +248,12 @@ int aproc_send(struct aproc *ap, json_t *cmd, struct icl_err *err)
 int aproc_signal(struct aproc *ap, int sig)
 {
 	return ap->running ? uv_process_kill(&ap->proc, sig) : 0;
+}
+
+bool aproc_drained(const struct aproc *ap)
+{
+	return !ap->proc_inited || (uv_is_closing((const uv_handle_t *)&ap->err) &&
+				    (ap->flooded || uv_is_closing((const uv_handle_t *)&ap->out)));
 }
 
 void aproc_close(struct aproc *ap)

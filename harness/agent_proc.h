@@ -6,6 +6,15 @@
  * line by line (each parsed with jansson and stamped with the harness's
  * clock), keep stderr as the agent's log, and notice when it exits.
  *
+ * Process group: every agent starts in a session and process group of
+ * its own (setsid, as the topology's services do), so that whatever it
+ * forks can be found again: when the agent has exited, or been killed,
+ * what is left of its group is SIGKILLed at once.  A child that leaves
+ * the group itself (setsid, setpgid) is not found; the run's PID
+ * namespace (netns/sandbox.h) removes it when the run ends.  Nor does a
+ * terminal's Ctrl-C reach the agent: it goes to icelab, whose run then
+ * ends, agents and all (docs/agent-protocol.md, "Limits").
+ *
  * Lifetime: the struct is owned by the caller and must stay put until
  * aproc_close()'s handles have closed (run the loop once more after it).
  * Callbacks run on the loop's thread; `on_event` gets a borrowed object,
@@ -89,8 +98,14 @@ int aproc_send(struct aproc *ap, json_t *cmd, struct icl_err *err);
 /* The harness's time of the last event read, ms since t0. */
 double aproc_now_ms(const struct aproc *ap);
 
-/* Send `sig` to the process if it still runs (0 if it does not). */
+/* Send `sig` to the process if it still runs (0 if it does not); to the
+ * agent alone, not its group: it may end its children its own way. */
 int aproc_signal(struct aproc *ap, int sig);
+
+/* Whether everything the agent wrote has been read: its stderr (the log)
+ * and its stdout (unless flooded) reached their end, which follows its
+ * exit once the rest of its group is killed.  True if never spawned. */
+bool aproc_drained(const struct aproc *ap);
 
 /* SIGKILL the process if it still runs; close every handle.  The loop
  * must run until the handles are closed (uv_run) before `ap` is freed. */

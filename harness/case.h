@@ -58,6 +58,8 @@ enum scn_exp_kind {
 	SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, /* no DTLS before the first USE-CANDIDATE */
 	SCN_EXP_WIRE_SYMMETRIC,    /* each Binding response leaves from where the request arrived */
 	SCN_EXP_WIRE_CONSENT,      /* `agent` sends a check on its pair at least every `max` ms */
+	SCN_EXP_WIRE_ROLE_CONFLICT, /* the role attributes of the checks: one agent switches */
+	SCN_EXP_WIRE_REJECTED,     /* `agent` answers the peer's checks with error `code` only */
 };
 
 struct scn_pair_match {
@@ -83,7 +85,7 @@ struct scn_expect {
 	char addr[64];             /* wire no-dtls, no-binding-success: "" any, or one destination address;
 				    * check: "" any, or the remote (address pattern) */
 	char check[24];            /* check: the event's `kind`, "" any */
-	int code;                  /* check: its `code`, -1 any */
+	int code;                  /* check, wire checks-rejected: its `code`, -1 any */
 	/* The assertion as a user reads it, e.g. "client ice-state connected
 	 * within 3000 ms"; the loader writes it, verdicts quote it. */
 	char what[160];

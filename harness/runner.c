@@ -24,6 +24,7 @@
 struct outcome {
 	bool error;                /* environment: verdict "error" */
 	bool na;                   /* not applicable: verdict "n/a", `message` says why */
+	bool service_ended;        /* a service of the topology died: reported once */
 	char message[1536];        /* first failure, or the error */
 	json_t *assertions;
 	json_t *agents;
@@ -143,6 +144,23 @@ static void log_tail(const char *path, char *out, size_t cap, int n)
 	out[len] = '\0';
 }
 
+/* `in`, a few lines, as one line: joined with " | " (the console prints
+ * a case's message as one line). */
+static void one_line(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *in && o + 4 < cap; in++) {
+		if (*in == '\n') {
+			memcpy(out + o, " | ", 3);
+			o += 3;
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
 /* ---- topology-only cases: the probes are the assertions ---- */
 
 static void run_probes(const struct scn_case *c, const struct topo *t, struct outcome *o)
@@ -250,11 +268,24 @@ static bool note_service_ended(const struct scn_case *c, const struct topo *t, s
 
 	if (!topo_service_ended(t, why, sizeof(why)))
 		return false;
+	o->service_ended = true;
 	o->error = true;
 	snprintf(o->message, sizeof(o->message), "%s", why);
 	add_assertion(o, c, "the topology's services run until the case ends", (struct topo_src){0},
 		      false, why);
 	return true;
+}
+
+/* The last look at the services, right before the verdict and the
+ * teardown: one that died after the session's checks (while the case was
+ * judged, or as the agents closed) is reported like one that died during
+ * it.  Deaths the teardown causes come after, and a kept topology is not
+ * looked at again: neither is reported. */
+static void final_service_check(const struct scn_case *c, const struct topo *t,
+				struct outcome *o)
+{
+	if (t && !o->service_ended)
+		note_service_ended(c, t, o);
 }
 
 /* An agent must exit when closed (docs/agent-protocol.md); one the
@@ -269,6 +300,44 @@ static void note_lingering(const struct scn_case *c, const struct sess_result *r
 			continue;
 		snprintf(what, sizeof(what), "agent %s exits when closed", c->agent[i].name);
 		add_assertion(o, c, what, c->agent[i].src, false, r->lingered[i]);
+	}
+}
+
+/* How agent `i` ended, when not cleanly: "exited with status 1", "killed
+ * by signal 6 (Aborted)"; false if it exited 0. */
+static bool unclean_exit(const struct sess_result *r, size_t i, char *how, size_t cap)
+{
+	if (r->term_signal[i])
+		snprintf(how, cap, "killed by signal %d (%s)", r->term_signal[i],
+			 strsignal(r->term_signal[i]));
+	else if (r->exit_status[i])
+		snprintf(how, cap, "exited with status %d", r->exit_status[i]);
+	return r->term_signal[i] || r->exit_status[i];
+}
+
+/* An agent must also exit cleanly when closed (docs/agent-protocol.md):
+ * status 0, no signal.  A sanitizer's report at exit, an abort in a
+ * destructor, a crash in cleanup fail the case, pointing to the log's
+ * last lines.  Not judged again: an agent the harness had to signal
+ * (note_lingering), one whose exit ended the session (note_broken). */
+static void note_exits(const struct scn_case *c, struct agent_run *ar,
+			 const struct sess_result *r, struct outcome *o)
+{
+	/* RUN_LOG_TAIL_LINES lines: joined, they grow by 2 bytes a line. */
+	char how[96], tail[1024], flat[1024 + 2 * RUN_LOG_TAIL_LINES], what[128], detail[1400];
+
+	for (size_t i = 0; i < c->n_agents && i < 2; i++) {
+		if (r->lingered[i][0] || r->died_early[i] || !unclean_exit(r, i, how, sizeof(how)))
+			continue;
+		fflush(ar[i].logf);
+		log_tail(ar[i].log, tail, sizeof(tail), RUN_LOG_TAIL_LINES);
+		one_line(tail, flat, sizeof(flat));
+		snprintf(what, sizeof(what), "agent %s exits cleanly when closed", c->agent[i].name);
+		snprintf(detail, sizeof(detail), "%s %s; %s ends: %s", how,
+			 r->closed[i] ? "after close" : "as the session ended, before close",
+			 strrchr(ar[i].log, '/') ? strrchr(ar[i].log, '/') + 1 : ar[i].log,
+			 flat[0] ? flat : "(nothing)");
+		add_assertion(o, c, what, c->agent[i].src, false, detail);
 	}
 }
 
@@ -392,13 +461,18 @@ static void run_agents(const struct scn_case *c, const struct run_env *env,
 	} else if (note_service_ended(c, t, o)) {
 		o->timeline = r->timeline;
 	} else if (r->not_applicable[0]) {
-		/* Nothing was judged: the case did not apply to this agent. */
-		note_not_applicable(c, r, o);
+		/* Nothing else is judged: the case did not apply to this agent.
+		 * An agent that does not end cleanly fails it all the same. */
+		note_lingering(c, r, o);
+		note_exits(c, ar, r, o);
+		if (o->failed == 0)
+			note_not_applicable(c, r, o);
 		o->timeline = r->timeline;
 	} else {
 		note_broken(c, ar, r, o);
 		note_hang(c, r, o);
 		note_lingering(c, r, o);
+		note_exits(c, ar, r, o);
 		judge(c, env, r, o);
 		o->timeline = r->timeline;
 	}
@@ -480,10 +554,10 @@ json_t *run_case(const struct scn_case *c, const struct run_env *env, struct top
 		snprintf(o.message, sizeof(o.message), "building the topology: %s", err.msg);
 	} else if (c->n_agents == 0) {
 		run_probes(c, t, &o);
-		note_service_ended(c, t, &o);
 	} else {
 		run_agents(c, env, t, &o, &r);
 	}
+	final_service_check(c, t, &o);
 	verdict = verdict_of(c, &o);
 	out = case_json(c, env, &o, verdict, r.broken, now_ms() - t0);
 	if (env->keep_on_fail && t && run_verdict_failed(verdict))

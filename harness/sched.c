@@ -38,6 +38,7 @@ struct sched {
 	const struct sched_opts *o;
 	struct worker w[SCHED_MAX_JOBS];
 	int kept[256];             /* sockets of workers keeping a topology */
+	pid_t kept_pid[256];       /* and those workers */
 	size_t n_kept;
 	int sigfd;
 	sigset_t oldmask;
@@ -218,6 +219,7 @@ static void finish_worker(struct sched *s, struct worker *w, char tag, const cha
 			w->exited = true;
 		close(w->sock);
 	} else if (s->n_kept < sizeof(s->kept) / sizeof(s->kept[0])) {
+		s->kept_pid[s->n_kept] = w->pid;
 		s->kept[s->n_kept++] = w->sock;
 	} else {
 		close(w->sock);
@@ -369,6 +371,23 @@ static void wait_kept(struct sched *s)
 	on_signal(s);
 }
 
+/* The run is over: kept topologies are torn down (their workers exit
+ * once their sockets close), then, as PID 1 of the run's PID namespace,
+ * kill what is left in it.  A worker ends its agents' process groups
+ * (harness/agent_proc.h), but not when it was killed (a Ctrl-C, an
+ * overrun): then its agents and what they forked are still here, and the
+ * final reaping would wait for them. */
+static void end_leftovers(struct sched *s)
+{
+	for (size_t i = 0; i < s->n_kept; i++)
+		close(s->kept[i]);
+	for (size_t i = 0; i < s->n_kept; i++)
+		while (waitpid(s->kept_pid[i], NULL, 0) < 0 && errno == EINTR)
+			;
+	if (getpid() == 1) /* kill(-1) elsewhere would reach the whole machine */
+		kill(-1, SIGKILL);
+}
+
 /* Longest first (the classic LPT rule): with several jobs, a long case
  * started last would leave the other slots idle at the end of the run.  A
  * case's `hold` is a lower bound of its length and its timeout an upper
@@ -444,8 +463,7 @@ int sched_run(struct sched_case *cases, size_t n, const struct sched_opts *o,
 	}
 	kill_overdue(&s, true);
 	wait_kept(&s);
-	for (size_t i = 0; i < s.n_kept; i++)
-		close(s.kept[i]);
+	end_leftovers(&s);
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 	if (o->progress)

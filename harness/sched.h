@@ -6,7 +6,10 @@
  * with the scheduler (PR_SET_PDEATHSIG), and their namespaces with them.
  *
  * Must be called from a single-threaded process (it forks), normally PID 1
- * of the sandbox (netns/sandbox.h): it also reaps orphaned grandchildren.
+ * of the sandbox (netns/sandbox.h): it also reaps orphaned grandchildren,
+ * and once every case is done (or the run interrupted) kills whatever is
+ * left in the sandbox's PID namespace (an agent's child that outlived a
+ * killed worker), so that the run's end never waits for one.
  */
 #ifndef HARNESS_SCHED_H
 #define HARNESS_SCHED_H

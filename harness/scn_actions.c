@@ -32,41 +32,49 @@ static bool link_has_family(const struct topo_link *l, int family)
 	return false;
 }
 
+/* What the readers of a link action's optional keys need. */
+struct link_at {
+	const struct topo_link *l;
+	struct scn_action *a;
+};
+
+static int read_link_state(struct scn_ctx *c, struct fy_node *v, void *arg)
+{
+	struct scn_action *a = ((struct link_at *)arg)->a;
+	int up = 0, rc = scn_as_enum(c, v, link_states, &up);
+
+	if (rc == 0) {
+		a->kind = SCN_ACT_LINK;
+		a->up = up == 1;
+	}
+	return rc;
+}
+
 /* `family:` of a link action: both by default.  A family the link has no
  * address of never crosses it, so cutting it would test nothing. */
-static int read_link_family(struct scn_ctx *c, struct fy_node *item, const struct topo_link *l,
-			    struct scn_action *a)
+static int read_link_family(struct scn_ctx *c, struct fy_node *v, void *arg)
 {
-	struct fy_node_pair *p = scn_pair(c, item, "family");
-	size_t old;
+	const struct topo_link *l = ((struct link_at *)arg)->l;
+	struct scn_action *a = ((struct link_at *)arg)->a;
 	int i = 0, rc;
 
-	if (p == NULL)
-		return 0;
-	old = scn_path_key(c, "family");
-	rc = scn_as_enum(c, fy_node_pair_value(p), link_families, &i);
+	rc = scn_as_enum(c, v, link_families, &i);
 	a->family = i == 1 ? AF_INET : i == 2 ? AF_INET6 : 0;
 	if (rc == 0 && a->family != 0 && !link_has_family(l, a->family))
-		rc = scn_fail(c, fy_node_pair_value(p), "link %s has no %s address at either end; "
+		rc = scn_fail(c, v, "link %s has no %s address at either end; "
 			      "the cut would drop nothing", l->name, link_families[i]);
-	scn_path_pop(c, old);
 	return rc;
 }
 
 /* `direction:` of a link action: a-to-b drops what end a sends, where it
  * arrives at end b.  Both by default. */
-static int read_link_direction(struct scn_ctx *c, struct fy_node *item, struct scn_action *a)
+static int read_link_direction(struct scn_ctx *c, struct fy_node *v, void *arg)
 {
-	struct fy_node_pair *p = scn_pair(c, item, "direction");
-	size_t old;
+	struct scn_action *a = ((struct link_at *)arg)->a;
 	int i = 0, rc;
 
-	if (p == NULL)
-		return 0;
-	old = scn_path_key(c, "direction");
-	rc = scn_as_enum(c, fy_node_pair_value(p), link_directions, &i);
+	rc = scn_as_enum(c, v, link_directions, &i);
 	a->ends = i == 1 ? NETCUT_AT_B : i == 2 ? NETCUT_AT_A : 0;
-	scn_path_pop(c, old);
 	return rc;
 }
 
@@ -75,22 +83,20 @@ static int read_link(struct scn_ctx *c, struct fy_node *item, const struct scn_c
 {
 	struct fy_node *v = fy_node_pair_value(scn_pair(c, item, "link"));
 	size_t old = scn_path_key(c, "link");
-	int up = 0, rc = scn_as_str(c, v, a->link, sizeof(a->link));
+	int rc = scn_as_str(c, v, a->link, sizeof(a->link));
+	struct link_at at;
 
 	if (rc == 0 && topo_plan_link(&k->plan, a->link) == NULL)
 		rc = scn_fail(c, v, "unknown link '%s'", a->link);
 	scn_path_pop(c, old);
-	if (rc < 0 || (rc = scn_require(c, item, "state", &v)) < 0)
+	if (rc < 0)
 		return rc;
-	old = scn_path_key(c, "state");
-	if ((rc = scn_as_enum(c, v, link_states, &up)) == 0) {
-		a->kind = SCN_ACT_LINK;
-		a->up = up == 1;
-	}
-	scn_path_pop(c, old);
-	if (rc == 0)
-		rc = read_link_family(c, item, topo_plan_link(&k->plan, a->link), a);
-	return rc < 0 ? rc : read_link_direction(c, item, a);
+	at.l = topo_plan_link(&k->plan, a->link);
+	at.a = a;
+	if ((rc = scn_at_key(c, item, "state", SCN_REQUIRED, read_link_state, &at)) < 0 ||
+	    (rc = scn_at_key(c, item, "family", SCN_OPTIONAL, read_link_family, &at)) < 0)
+		return rc;
+	return scn_at_key(c, item, "direction", SCN_OPTIONAL, read_link_direction, &at);
 }
 
 static int read_restart(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,

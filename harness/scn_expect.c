@@ -28,11 +28,12 @@ static const char *const selected_keys[] = { "family", "local-type", "remote-typ
 static const char *const range_keys[] = { "min", "max", NULL };
 static const char *const none_word[] = { "none", NULL };
 static const char *const wire_words[] = { "dtls-after-use-candidate", "symmetric-responses",
-					  NULL };
+					  "role-conflict-resolved", NULL };
 static const char *const wire_keys[] = { "no-dtls", "no-binding-success", "consent-interval",
-					  NULL };
+					  "checks-rejected", NULL };
 static const char *const no_sent_keys[] = { "from", "to-family", "to", NULL };
 static const char *const consent_keys[] = { "agent", "max", NULL };
+static const char *const rejected_keys[] = { "agent", "code", NULL };
 static const char *const check_kinds[] = { "request-answered", "check-succeeded",
 					   "check-failed", "role-changed", "prflx",
 					   "nominating", NULL };
@@ -244,16 +245,13 @@ static int read_check(struct item *it, struct fy_node *v)
 	return rc;
 }
 
-/* Only a conflict can be resolved: both agents claim one role in the file. */
-static int read_role_conflict(struct item *it, struct fy_node *v)
+/* Only a conflict can be resolved: both agents claim one role in the file.
+ * Shared by `role-conflict` and `wire: role-conflict-resolved`. */
+static int want_same_roles(struct item *it, struct fy_node *v)
 {
 	const struct scn_case *k = it->k;
 	const char *r0, *r1;
-	int w = 0, rc = scn_as_enum(it->c, v, resolved_word, &w);
 
-	it->e->kind = SCN_EXP_ROLE_CONFLICT;
-	if (rc < 0)
-		return rc;
 	r0 = json_string_value(json_object_get(k->agent[0].configure, "role"));
 	r1 = json_string_value(json_object_get(k->agent[1].configure, "role"));
 	if (r0 == NULL || r1 == NULL)
@@ -264,6 +262,14 @@ static int read_role_conflict(struct item *it, struct fy_node *v)
 				"there is no conflict to resolve", k->agent[0].name, r0,
 				k->agent[1].name, r1);
 	return 0;
+}
+
+static int read_role_conflict(struct item *it, struct fy_node *v)
+{
+	int w = 0, rc = scn_as_enum(it->c, v, resolved_word, &w);
+
+	it->e->kind = SCN_EXP_ROLE_CONFLICT;
+	return rc < 0 ? rc : want_same_roles(it, v);
 }
 
 /* ---- wire ---------------------------------------------------------------------- */
@@ -321,6 +327,33 @@ static int read_consent(struct item *it, struct fy_node *v)
 	return rc;
 }
 
+/* checks-rejected: `agent` answers the peer's checks with errors only;
+ * `code`, when given, is the only error it may answer with. */
+static int read_rejected(struct item *it, struct fy_node *v)
+{
+	struct scn_expect *e = it->e;
+	struct scn_ctx *c = it->c;
+	struct fy_node *a;
+	size_t old;
+	int rc;
+
+	e->kind = SCN_EXP_WIRE_REJECTED;
+	e->code = -1;
+	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, rejected_keys)) < 0 ||
+	    (rc = scn_require(c, v, "agent", &a)) < 0)
+		return rc;
+	old = scn_path_key(c, "agent");
+	rc = agent_by_name(it, a, false, &e->agent);
+	scn_path_pop(c, old);
+	if (rc < 0 || (rc = read_code(c, v, &e->code)) < 0 || e->code != 0)
+		return rc;
+	old = scn_path_key(c, "code");
+	rc = scn_fail(c, fy_node_pair_value(scn_pair(c, v, "code")),
+		      "0 is success: a rejection is an error code 300..699");
+	scn_path_pop(c, old);
+	return rc;
+}
+
 static int read_wire(struct item *it, struct fy_node *v)
 {
 	struct scn_ctx *c = it->c;
@@ -334,8 +367,8 @@ static int read_wire(struct item *it, struct fy_node *v)
 		if ((rc = scn_check_keys(c, v, wire_keys)) < 0)
 			return rc;
 		if (fy_node_mapping_item_count(v) != 1)
-			return scn_fail(c, v, "one wire check per item: no-dtls, no-binding-success or "
-					"consent-interval");
+			return scn_fail(c, v, "one wire check per item: no-dtls, no-binding-success, "
+					"consent-interval or checks-rejected");
 		p = fy_node_mapping_get_by_index(v, 0);
 		key = fy_node_get_scalar0(fy_node_pair_key(p));
 		old = scn_path_key(c, key);
@@ -343,16 +376,20 @@ static int read_wire(struct item *it, struct fy_node *v)
 			rc = read_no_sent(it, fy_node_pair_value(p), SCN_EXP_WIRE_NO_DTLS);
 		else if (!strcmp(key, "no-binding-success"))
 			rc = read_no_sent(it, fy_node_pair_value(p), SCN_EXP_WIRE_NO_SUCCESS);
+		else if (!strcmp(key, "checks-rejected"))
+			rc = read_rejected(it, fy_node_pair_value(p));
 		else
 			rc = read_consent(it, fy_node_pair_value(p));
 		scn_path_pop(c, old);
 		return rc;
 	}
 	if (v == NULL || !fy_node_is_scalar(v) || scn_as_enum(c, v, wire_words, &w) < 0)
-		return scn_type_error(c, v, "dtls-after-use-candidate, symmetric-responses, or a "
-				      "mapping with no-dtls, no-binding-success or consent-interval");
-	it->e->kind = w == 0 ? SCN_EXP_WIRE_DTLS_AFTER_NOMINATION : SCN_EXP_WIRE_SYMMETRIC;
-	return 0;
+		return scn_type_error(c, v, "dtls-after-use-candidate, symmetric-responses, "
+				      "role-conflict-resolved, or a mapping with no-dtls, "
+				      "no-binding-success, consent-interval or checks-rejected");
+	it->e->kind = w == 0 ? SCN_EXP_WIRE_DTLS_AFTER_NOMINATION
+		    : w == 1 ? SCN_EXP_WIRE_SYMMETRIC : SCN_EXP_WIRE_ROLE_CONFLICT;
+	return w == 2 ? want_same_roles(it, v) : 0;
 }
 
 static const char *const m_state[] = { "agent", "within", "after", "never", "reason", NULL };
@@ -646,6 +683,15 @@ static void what_wire(const struct scn_case *k, struct scn_expect *e)
 	else if (e->kind == SCN_EXP_WIRE_SYMMETRIC)
 		set_what(e, "each Binding response leaves from where its "
 			 "request arrived");
+	else if (e->kind == SCN_EXP_WIRE_ROLE_CONFLICT)
+		set_what(e, "on the wire, exactly one agent's checks change role; the roles end "
+			 "opposite");
+	else if (e->kind == SCN_EXP_WIRE_REJECTED && e->code > 0)
+		set_what(e, "%s answers the peer's checks with %d only, never success",
+			 subject(k, e->agent), e->code);
+	else if (e->kind == SCN_EXP_WIRE_REJECTED)
+		set_what(e, "%s answers none of the peer's checks with success",
+			 subject(k, e->agent));
 	else
 		set_what(e, "%s checks consent at least every %u ms",
 			 subject(k, e->agent), e->max);

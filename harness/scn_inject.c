@@ -40,47 +40,44 @@ static bool node_has_family(const struct topo_plan *p, const char *name, int fam
 	return false;
 }
 
-static int read_from(struct scn_ctx *c, struct fy_node *map, const struct scn_case *k,
-		     struct inject_spec *s)
-{
-	struct fy_node *v;
-	size_t old;
-	int rc = scn_require(c, map, "from", &v);
+/* What the readers of `from` and `to` need. */
+struct spec_at {
+	const struct scn_case *k;
+	struct inject_spec *s;
+};
 
-	if (rc < 0)
-		return rc;
-	old = scn_path_key(c, "from");
+static int read_from(struct scn_ctx *c, struct fy_node *v, void *arg)
+{
+	const struct scn_case *k = ((struct spec_at *)arg)->k;
+	struct inject_spec *s = ((struct spec_at *)arg)->s;
+	int rc;
+
 	if ((rc = scn_as_str(c, v, s->from, sizeof(s->from))) == 0 &&
 	    topo_plan_node(&k->plan, s->from) == NULL)
 		rc = scn_fail(c, v, "unknown node '%s'", s->from);
 	else if (rc == 0 && !node_has_family(&k->plan, s->from, s->family))
 		rc = scn_fail(c, v, "node %s has no %s address to send from", s->from,
 			      s->family == AF_INET ? "IPv4" : "IPv6");
-	scn_path_pop(c, old);
 	return rc;
 }
 
-static int read_to(struct scn_ctx *c, struct fy_node *map, const struct scn_case *k,
-		   struct inject_spec *s)
+static int read_to(struct scn_ctx *c, struct fy_node *v, void *arg)
 {
-	struct fy_node *v;
-	size_t old;
-	int rc = scn_require(c, map, "to", &v);
+	const struct scn_case *k = ((struct spec_at *)arg)->k;
+	struct inject_spec *s = ((struct spec_at *)arg)->s;
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	old = scn_path_key(c, "to");
 	rc = scn_as_agent(c, v, k, "the request goes to an agent's selected address", &s->to);
 	if (rc == 0 && !node_has_family(&k->plan, k->agent[s->to].node, s->family))
 		rc = scn_fail(c, v, "agent %s's node %s has no %s address", k->agent[s->to].name,
 			      k->agent[s->to].node, s->family == AF_INET ? "IPv4" : "IPv6");
-	scn_path_pop(c, old);
 	return rc;
 }
 
 static int read_spec(struct scn_ctx *c, struct fy_node *map, const struct scn_case *k,
 		     struct inject_spec *s)
 {
+	struct spec_at at = { k, s };
 	struct fy_node *v;
 	int fam = 0, stun = 0, mi = 0, user = 0, rc;
 
@@ -89,7 +86,8 @@ static int read_spec(struct scn_ctx *c, struct fy_node *map, const struct scn_ca
 	    (rc = scn_get_enum(c, map, "family", families, &fam)) < 0)
 		return rc;
 	s->family = fam == 0 ? AF_INET : AF_INET6;
-	if ((rc = read_from(c, map, k, s)) < 0 || (rc = read_to(c, map, k, s)) < 0 ||
+	if ((rc = scn_at_key(c, map, "from", SCN_REQUIRED, read_from, &at)) < 0 ||
+	    (rc = scn_at_key(c, map, "to", SCN_REQUIRED, read_to, &at)) < 0 ||
 	    (rc = scn_get_enum(c, map, "stun", stun_kinds, &stun)) < 0 ||
 	    (rc = scn_get_bool(c, map, "use-candidate", &s->use_candidate)) < 0 ||
 	    (rc = scn_get_enum(c, map, "integrity", integrities, &mi)) < 0 ||

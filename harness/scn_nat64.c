@@ -22,17 +22,17 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../netns/nat.h"
 #include "../netns/nat64.h"
 
 static const char *const nat64_keys[] = { "inside", "outside", "prefix", "pool", "mapping",
 					  "filtering", "port-preservation",
-					  "udp-mapping-lifetime", NULL };
+					  "udp-mapping-lifetime", "max-mappings", NULL };
 static const char *const clat_keys[] = { "prefix", "ipv4", "ipv6", NULL };
 /* Indexed by enum topo_behaviour. */
 static const char *const behaviours[] = { "endpoint-independent", "address-dependent",
 					  "address-and-port-dependent", NULL };
 
-#define NAT64_LIFETIME_MAX 86400u
 
 /* `key` of `map` as an address (with "/plen" when `plen` is not NULL). */
 static int get_addr(struct scn_ctx *c, struct fy_node *map, const char *key, int *family,
@@ -72,7 +72,7 @@ static int read_nat64(struct scn_ctx *c, struct fy_node *v, struct topo_nat64 *x
 	x->pool.plen = NAT64_POOL_PLEN_DEFAULT;
 	inet_pton(AF_INET, NAT64_POOL_DEFAULT, x->pool.addr);
 	x->pool.src = x->src;
-	x->udp_lifetime_s = 120;
+	x->udp_lifetime_s = NAT_DEFAULT_UDP_LIFETIME_S;
 	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, nat64_keys)) < 0 ||
 	    (rc = scn_require(c, v, "inside", &dummy)) < 0 ||
 	    (rc = scn_require(c, v, "outside", &dummy)) < 0 ||
@@ -85,8 +85,10 @@ static int read_nat64(struct scn_ctx *c, struct fy_node *v, struct topo_nat64 *x
 	    (rc = scn_get_enum(c, v, "mapping", behaviours, &map)) < 0 ||
 	    (rc = scn_get_enum(c, v, "filtering", behaviours, &filt)) < 0 ||
 	    (rc = scn_get_bool(c, v, "port-preservation", &x->port_preservation)) < 0 ||
-	    (rc = scn_get_uint(c, v, "udp-mapping-lifetime", 1, NAT64_LIFETIME_MAX,
-			       &x->udp_lifetime_s)) < 0)
+	    (rc = scn_get_uint(c, v, "udp-mapping-lifetime", 1, NAT_MAX_UDP_LIFETIME_S,
+			       &x->udp_lifetime_s)) < 0 ||
+	    (rc = scn_get_uint(c, v, "max-mappings", NAT_MIN_MAPPINGS, NAT_MAX_MAPPINGS,
+			       &x->max_mappings)) < 0)
 		return rc;
 	x->mapping = (enum topo_behaviour)map;
 	x->filtering = (enum topo_behaviour)filt;

@@ -12,12 +12,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../netns/nat.h"
+
 static const char *const node_keys[] = { "router", "gateway", "routes", "nat", "filters", "turn",
 					 "dns64", "nat64", "clat", NULL };
 static const char *const route_keys[] = { "to", "via", "dev", NULL };
 static const char *const nat_keys[] = { "inside", "outside", "mapping", "filtering",
 					"hairpinning", "port-preservation",
-					"udp-mapping-lifetime", "family", NULL };
+					"udp-mapping-lifetime", "max-mappings", "family", NULL };
 static const char *const filter_keys[] = { "action", "family", "proto", "in", "out", "dports",
 					   NULL };
 /* Indexed by enum topo_behaviour / topo_action / topo_proto. */
@@ -25,9 +27,6 @@ static const char *const behaviours[] = { "endpoint-independent", "address-depen
 					  "address-and-port-dependent", NULL };
 static const char *const actions[] = { "drop", "accept", NULL };
 static const char *const protos[] = { "any", "udp", "tcp", "icmp", NULL };
-
-#define NAT_LIFETIME_DEFAULT 120u
-#define NAT_LIFETIME_MAX 86400u
 
 int scn_get_families(struct scn_ctx *c, struct fy_node *map, const char *key, bool both_ok,
 		     unsigned *out)
@@ -107,7 +106,7 @@ static int read_nat(struct scn_ctx *c, struct fy_node *item, struct topo_nat *t)
 	int map = TOPO_ENDPOINT_INDEPENDENT, filt = TOPO_ADDRESS_AND_PORT_DEPENDENT;
 	int rc;
 
-	t->udp_lifetime_s = NAT_LIFETIME_DEFAULT;
+	t->udp_lifetime_s = NAT_DEFAULT_UDP_LIFETIME_S;
 	t->families = TOPO_FAM_V4;
 	t->src = scn_src(c, item);
 	if ((rc = scn_want_map(c, item)) < 0 || (rc = scn_check_keys(c, item, nat_keys)) < 0 ||
@@ -119,8 +118,10 @@ static int read_nat(struct scn_ctx *c, struct fy_node *item, struct topo_nat *t)
 	    (rc = scn_get_enum(c, item, "filtering", behaviours, &filt)) < 0 ||
 	    (rc = scn_get_bool(c, item, "hairpinning", &t->hairpinning)) < 0 ||
 	    (rc = scn_get_bool(c, item, "port-preservation", &t->port_preservation)) < 0 ||
-	    (rc = scn_get_uint(c, item, "udp-mapping-lifetime", 1, NAT_LIFETIME_MAX,
+	    (rc = scn_get_uint(c, item, "udp-mapping-lifetime", 1, NAT_MAX_UDP_LIFETIME_S,
 			       &t->udp_lifetime_s)) < 0 ||
+	    (rc = scn_get_uint(c, item, "max-mappings", NAT_MIN_MAPPINGS, NAT_MAX_MAPPINGS,
+			       &t->max_mappings)) < 0 ||
 	    (rc = scn_get_families(c, item, "family", true, &t->families)) < 0)
 		return rc;
 	t->mapping = (enum topo_behaviour)map;

@@ -92,19 +92,12 @@ static int check_changes(struct scn_ctx *c, struct fy_node *map, const struct sc
 	return rc;
 }
 
-static int read_agent(struct scn_ctx *c, struct fy_node *map, struct scn_case *k)
+static int read_agent(struct scn_ctx *c, struct fy_node *v, void *arg)
 {
-	struct fy_node *v;
-	size_t old;
-	int rc = scn_require(c, map, "agent", &v);
+	struct scn_case *k = arg;
 
-	if (rc < 0)
-		return rc;
-	old = scn_path_key(c, "agent");
-	rc = scn_as_agent(c, v, k, "give the agent whose description is altered on its way "
-			  "to the other", &k->tamper.agent);
-	scn_path_pop(c, old);
-	return rc;
+	return scn_as_agent(c, v, k, "give the agent whose description is altered on its way "
+			    "to the other", &k->tamper.agent);
 }
 
 int scn_read_tamper(struct scn_ctx *c, struct fy_node *map, struct scn_case *k)
@@ -117,7 +110,7 @@ int scn_read_tamper(struct scn_ctx *c, struct fy_node *map, struct scn_case *k)
 	if (k->n_agents == 0)
 		return scn_fail(c, map, "tampering needs agents (a topology-only file has none)");
 	t->src = scn_src(c, map);
-	if ((rc = read_agent(c, map, k)) < 0 ||
+	if ((rc = scn_at_key(c, map, "agent", SCN_REQUIRED, read_agent, k)) < 0 ||
 	    (rc = read_value(c, map, "ufrag", t->ufrag, sizeof(t->ufrag), 4)) < 0 ||
 	    (rc = read_value(c, map, "pwd", t->pwd, sizeof(t->pwd), 22)) < 0 ||
 	    (rc = read_value(c, map, "fingerprint", t->fingerprint, sizeof(t->fingerprint), 0)) < 0)

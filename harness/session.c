@@ -16,6 +16,9 @@
 /* How often the topology's services are checked (watch_cb): a dead one
  * ends the session this soon, not at its timeout. */
 #define SESS_WATCH_MS 100
+/* How long the output of agents that exited may take to reach its end
+ * (wait_drained): a pipe already written is read in well under 1 ms. */
+#define SESS_DRAIN_MS 500
 
 /* What the harness knows of one agent while the session runs. */
 struct side {
@@ -414,6 +417,7 @@ static void on_exit_agent(struct aproc *ap)
 
 	if (sd->s->stopping)
 		return;
+	sd->s->r->died_early[sd->idx] = true;
 	snprintf(who, sizeof(who), "%s (%s)", ap->name, program(sd));
 	if (ap->term_signal)
 		snprintf(why, sizeof(why), "killed by signal %d, %s", ap->term_signal,
@@ -727,6 +731,18 @@ static void wait_exits(struct sess *s, unsigned ms)
 		uv_run(&s->loop, UV_RUN_ONCE);
 }
 
+/* Run the loop until every agent's output has reached its end, or `ms`
+ * have passed: what an agent wrote as it exited (a sanitizer's report at
+ * exit) belongs in its log, and its exit may be read before it. */
+static void wait_drained(struct sess *s, unsigned ms)
+{
+	uint64_t deadline = uv_hrtime() + (uint64_t)ms * 1000000u;
+
+	while (!(aproc_drained(&s->side[0].ap) && aproc_drained(&s->side[1].ap)) &&
+	       uv_hrtime() < deadline)
+		uv_run(&s->loop, UV_RUN_ONCE);
+}
+
 /* Agents that outlived the grace after `close` get SIGTERM, then SIGKILL
  * (aproc_close); each is noted in r->lingered with what ended it. */
 static void end_lingering(struct sess *s)
@@ -754,11 +770,15 @@ static void end_lingering(struct sess *s)
 static void finish(struct sess *s)
 {
 	for (int i = 0; i < 2; i++)
-		if (s->side[i].ap.running)
+		if (s->side[i].ap.running) {
+			s->r->closed[i] = true;
 			send_cmd(&s->side[i], json_pack("{s:s}", "cmd", "close"));
+		}
 	uv_timer_start(&s->timeout, grace_cb, 50, 50);
 	wait_exits(s, SESS_CLOSE_GRACE_MS);
 	end_lingering(s);
+	if (all_exited(s))
+		wait_drained(s, SESS_DRAIN_MS);
 	for (int i = 0; i < 2; i++) {
 		aproc_close(&s->side[i].ap);
 		s->r->exit_status[i] = (int)s->side[i].ap.exit_status;

@@ -106,6 +106,12 @@ struct sess_result {
 	 * A breach of the protocol, apart from `broken`, which keeps the
 	 * session's own first cause. */
 	char lingered[2][256];
+	/* Whether agent i still ran when the harness sent it the `close` that
+	 * ends every session (its exit status is then its answer to it), and
+	 * whether it exited while the session ran instead (that is `broken`'s
+	 * cause, "exited before the session ended"). */
+	bool closed[2];
+	bool died_early[2];
 	/* Whether the capture lost packets or failed (then `broken` says so
 	 * only if nothing else broke first). */
 	bool capture_incomplete;

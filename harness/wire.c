@@ -7,7 +7,9 @@
  * plan gives them; everything else only dates the capture (its first and
  * last datagram).  If two agents share a node, the first one gets them.
  * Payloads are classified by first byte (RFC 7983): 0..3 STUN, when the
- * header is sane (magic cookie 0x2112A442, length within the datagram);
+ * header is sane (magic cookie 0x2112A442, length within the datagram),
+ * with the attributes the checks read (USE-CANDIDATE, ICE-CONTROLLING /
+ * ICE-CONTROLLED and their tie-breaker, ERROR-CODE);
  * 20..63 DTLS, by record content type.  The STUN header is parsed here
  * because agents/stun.[ch] is not part of libicelab.
  *
@@ -40,6 +42,17 @@
  *    consecutive requests, and the last one and the end, are at most
  *    e->max ms apart; with no request there, DTLS start to the end counts.
  *    No DTLS or no successful check fails.  Fails with the largest gap.
+ *  - SCN_EXP_WIRE_ROLE_CONFLICT: from the role each agent starts in (the
+ *    case's `role`, the same for both), the role attribute of each one's
+ *    requests (first transmissions only: a retransmission carries the role
+ *    of the time its transaction began) changes for exactly one agent,
+ *    once, after it received a request claiming its role or a 487
+ *    (RFC 8445 7.3.1.1, 7.2.5.1); that agent sent no 487; the agent that
+ *    ends controlling has the larger tie-breaker.  e->agent is not used.
+ *  - SCN_EXP_WIRE_REJECTED: every response of the agent to a request its
+ *    peer sent (a receipt matched to the peer's send) is an error response,
+ *    of code e->code if that is >= 0, and then at least one was sent; at
+ *    least one such request must have arrived.
  * An agent of SCN_AGENT_BOTH must satisfy the check for every agent,
  * SCN_AGENT_ANY for one.  Details name datagrams as "FILE frame N (+S s)
  * SRC -> DST", S counted from the first datagram of the whole capture.
@@ -60,6 +73,17 @@
 #define WIRE_NONE SIZE_MAX
 #define WIRE_STUN_COOKIE 0x2112A442u
 #define WIRE_ATTR_USE_CANDIDATE 0x0025u
+#define WIRE_ATTR_ERROR_CODE 0x0009u
+#define WIRE_ATTR_CONTROLLED 0x8029u
+#define WIRE_ATTR_CONTROLLING 0x802Au
+#define WIRE_ROLE_CONFLICT 487
+
+/* The ICE role a Binding request claims (RFC 8445 7.1.3). */
+enum wire_role { WR_NONE = 0, WR_CONTROLLED, WR_CONTROLLING };
+
+static const char *const wire_role_name[] = {
+	[WR_NONE] = "none", [WR_CONTROLLED] = "controlled", [WR_CONTROLLING] = "controlling",
+};
 
 enum wire_kind {
 	WK_OTHER = 0,
@@ -101,8 +125,12 @@ struct wire_dg {
 	int sender, receiver;      /* agent index, or -1 */
 	enum wire_kind kind;
 	bool use_candidate;
+	enum wire_role role;       /* request: ICE-CONTROLLING / ICE-CONTROLLED */
+	uint64_t tie_breaker;      /* request: that attribute's value */
+	int code;                  /* error response: ERROR-CODE, or -1 */
 	uint8_t txid[12];          /* STUN only */
 	size_t arrival;            /* sent: its receipt at the peer, or WIRE_NONE */
+	int origin;                /* received: the agent whose send it is, or -1 */
 };
 
 struct wire_view {
@@ -172,6 +200,24 @@ static enum wire_kind classify_dtls(uint8_t type)
 	}
 }
 
+static uint64_t rd64(const uint8_t *p)
+{
+	return (uint64_t)rd32(p) << 32 | rd32(p + 4);
+}
+
+/* The attributes the checks read: USE-CANDIDATE, the role (with its
+ * tie-breaker), ERROR-CODE (class * 100 + number, RFC 8489 14.8). */
+static void stun_attr(struct wire_dg *d, uint16_t type, const uint8_t *v, size_t len)
+{
+	if (type == WIRE_ATTR_USE_CANDIDATE)
+		d->use_candidate = true;
+	else if ((type == WIRE_ATTR_CONTROLLED || type == WIRE_ATTR_CONTROLLING) && len == 8) {
+		d->role = type == WIRE_ATTR_CONTROLLING ? WR_CONTROLLING : WR_CONTROLLED;
+		d->tie_breaker = rd64(v);
+	} else if (type == WIRE_ATTR_ERROR_CODE && len >= 4)
+		d->code = (v[2] & 7) * 100 + v[3];
+}
+
 /* A STUN message: header, then TLVs padded to 4 bytes. */
 static void classify_stun(const uint8_t *p, size_t len, struct wire_dg *d)
 {
@@ -191,11 +237,12 @@ static void classify_stun(const uint8_t *p, size_t len, struct wire_dg *d)
 		d->kind = WK_OK;
 	else if (type == 0x0111)
 		d->kind = WK_ERR;
-	for (off = 20; d->kind == WK_REQ && off + 4 <= 20 + mlen;) {
+	for (off = 20; d->kind != WK_OTHER && off + 4 <= 20 + mlen;) {
 		uint16_t at = rd16(p + off), alen = rd16(p + off + 2);
 
-		if (at == WIRE_ATTR_USE_CANDIDATE)
-			d->use_candidate = true;
+		if (off + 4 + alen > 20 + mlen)
+			break;
+		stun_attr(d, at, p + off + 4, alen);
 		off += 4 + ((size_t)alen + 3) / 4 * 4;
 	}
 }
@@ -301,7 +348,8 @@ static int keep(struct wire_loader *ld, const struct capture_pkt *p, int64_t ns,
 	*d = (struct wire_dg){ .ns = ns, .file = ld->file, .frame = p->frame, .off = w->n_bytes,
 			       .len = p->len, .truncated = p->truncated, .family = p->family,
 			       .sport = p->sport, .dport = p->dport, .sender = sender,
-			       .receiver = receiver, .arrival = WIRE_NONE };
+			       .receiver = receiver, .code = -1, .arrival = WIRE_NONE,
+			       .origin = -1 };
 	memcpy(d->src, &p->src, addr_len(p->family));
 	memcpy(d->dst, &p->dst, addr_len(p->family));
 	if (p->len > 0)
@@ -463,8 +511,10 @@ static int match_deliveries(struct wire_view *w)
 			    (sd->ns == w->dg[best].ns && s > best))
 				best = s;
 		}
-		if (best != WIRE_NONE)
+		if (best != WIRE_NONE) {
 			w->dg[best].arrival = r;
+			w->dg[r].origin = w->dg[best].sender;
+		}
 	}
 	index_free(&ix);
 	return 0;
@@ -812,6 +862,226 @@ static bool consent(const struct wire_view *w, const struct scn_expect *e, int a
 	return g.ns <= (int64_t)e->max * 1000000;
 }
 
+/* "lan-client.pcap frame 7 (+0.012 s)" */
+static void fmt_ref(char *out, size_t cap, const struct wire_view *w, size_t i)
+{
+	fmt_end(out, cap, w, i, "nowhere", w->first_ns);
+}
+
+/* ---- role conflict ------------------------------------------------------- */
+
+/* One agent's roles as its checks claim them. */
+struct wire_roles {
+	enum wire_role start;      /* the role the file gives it */
+	enum wire_role end;        /* claimed by its last check */
+	size_t first;              /* its first check with a role, or WIRE_NONE */
+	size_t change;             /* its first check claiming another role, or WIRE_NONE */
+	size_t changes;            /* how many times the claimed role changed */
+	size_t sent_487;           /* its first 487 response, or WIRE_NONE */
+	uint64_t tie_breaker;      /* of its first check with a role */
+};
+
+static enum wire_role configured_role(const struct scn_case *c, int a)
+{
+	const char *r = json_string_value(json_object_get(c->agent[a].configure, "role"));
+
+	if (r != NULL && strcmp(r, "controlling") == 0)
+		return WR_CONTROLLING;
+	return r != NULL && strcmp(r, "controlled") == 0 ? WR_CONTROLLED : WR_NONE;
+}
+
+/* Whether request `i` repeats an earlier transaction of its sender: a
+ * retransmission carries the role of the time its transaction began. */
+static bool retransmits(const struct wire_view *w, const struct wire_index *ix, size_t i)
+{
+	const struct wire_dg *d = &w->dg[i];
+
+	for (size_t q = ix->head[key_txid(d) & ix->mask]; q != WIRE_NONE; q = ix->next[q]) {
+		if (q < i && w->dg[q].sender == d->sender &&
+		    memcmp(w->dg[q].txid, d->txid, sizeof(d->txid)) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void role_trace(const struct wire_view *w, const struct wire_index *ix, int a,
+		       enum wire_role start, struct wire_roles *t)
+{
+	*t = (struct wire_roles){ .start = start, .end = start, .first = WIRE_NONE,
+				  .change = WIRE_NONE, .sent_487 = WIRE_NONE };
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wire_dg *d = &w->dg[i];
+
+		if (d->sender != a)
+			continue;
+		if (d->kind == WK_ERR && d->code == WIRE_ROLE_CONFLICT && t->sent_487 == WIRE_NONE)
+			t->sent_487 = i;
+		if (d->kind != WK_REQ || d->role == WR_NONE || retransmits(w, ix, i))
+			continue;
+		if (t->first == WIRE_NONE) {
+			t->first = i;
+			t->tie_breaker = d->tie_breaker;
+		}
+		if (d->role != t->end) {
+			t->change = t->change == WIRE_NONE ? i : t->change;
+			t->changes++;
+			t->end = d->role;
+		}
+	}
+}
+
+/* What agent `a` received before datagram `before` that obliges it to
+ * switch from `role`: a check claiming `role` too (7.3.1.1) or a 487
+ * (7.2.5.1).  WIRE_NONE if nothing. */
+static size_t switch_cause(const struct wire_view *w, int a, enum wire_role role, size_t before)
+{
+	for (size_t i = 0; i < before && i < w->n; i++) {
+		const struct wire_dg *d = &w->dg[i];
+
+		if (d->receiver == a && ((d->kind == WK_REQ && d->role == role) ||
+					 (d->kind == WK_ERR && d->code == WIRE_ROLE_CONFLICT)))
+			return i;
+	}
+	return WIRE_NONE;
+}
+
+/* Of two agents that each claimed a role on the wire and both started in
+ * `t[0].start`: fails unless exactly one switched, once, for a reason seen
+ * on the wire, did not answer 487 itself, and the tie-breakers agree. */
+static bool roles_settled(const struct wire_view *w, const struct wire_roles t[2], char *got,
+			  size_t cap)
+{
+	int s = t[0].changes > 0 ? 0 : 1, k = 1 - s;
+	const char *sn = agent_name(w, s), *kn = agent_name(w, k);
+	const char *now = wire_role_name[t[s].end], *was = wire_role_name[t[s].start];
+	size_t cause;
+	char a[96], b[96];
+
+	fmt_ref(a, sizeof(a), w, t[s].change);
+	if ((t[0].changes > 0) == (t[1].changes > 0)) {
+		fmt_ref(b, sizeof(b), w, t[1].change);
+		if (t[0].changes == 0)
+			return snprintf(got, cap, "neither switched: both claim %s to the end", was),
+			       false;
+		return snprintf(got, cap, "both switched: %s at %s, %s at %s", agent_name(w, 0), a,
+				agent_name(w, 1), b), false;
+	}
+	if (t[s].changes > 1)
+		return snprintf(got, cap, "%s changing role %zu times, first at %s, ending %s", sn,
+				t[s].changes, a, now), false;
+	cause = switch_cause(w, s, t[s].start, t[s].change);
+	if (cause == WIRE_NONE)
+		return snprintf(got, cap, "%s switching to %s at %s with no check claiming %s and "
+				"no 487 received before", sn, now, a, was), false;
+	if (t[s].sent_487 != WIRE_NONE) {
+		fmt_ref(b, sizeof(b), w, t[s].sent_487);
+		return snprintf(got, cap, "%s answering 487 at %s yet switching at %s (7.3.1.1: "
+				"who answers 487 keeps its role)", sn, b, a), false;
+	}
+	/* 7.3.1.1: in both kinds of conflict the larger tie-breaker ends
+	 * controlling. */
+	if ((t[s].end == WR_CONTROLLING) != (t[s].tie_breaker >= t[k].tie_breaker))
+		return snprintf(got, cap, "%s ending %s with tie-breaker %016llx against %s's "
+				"%016llx (7.3.1.1: the larger ends controlling)", sn, now,
+				(unsigned long long)t[s].tie_breaker, kn,
+				(unsigned long long)t[k].tie_breaker), false;
+	fmt_ref(b, sizeof(b), w, cause);
+	snprintf(got, cap, "%s switching %s -> %s at %s after %s at %s; %s keeps %s", sn, was, now,
+		 a, w->dg[cause].kind == WK_ERR ? "a 487" : "a check claiming it", b, kn, was);
+	return true;
+}
+
+static bool role_conflict(const struct wire_view *w, const struct scn_case *c, char *detail,
+			  size_t cap)
+{
+	static const char expect[] = "expected both agents' checks to claim one role, then "
+				     "exactly one agent to switch";
+	struct wire_roles t[2];
+	struct wire_index ix;
+	char got[400], r487[112] = "no 487 sent";
+	bool ok;
+
+	if (w->n_agents < 2 || c->n_agents < 2)
+		return snprintf(detail, cap, "%s; the case has fewer than 2 agents", expect), false;
+	if (configured_role(c, 0) == WR_NONE || configured_role(c, 0) != configured_role(c, 1))
+		return snprintf(detail, cap, "%s; the file does not start both in one role",
+				expect), false;
+	if (index_build(&ix, w, want_request, key_txid) < 0)
+		return snprintf(detail, cap, "out of memory"), false;
+	for (int a = 0; a < 2; a++)
+		role_trace(w, &ix, a, configured_role(c, a), &t[a]);
+	index_free(&ix);
+	for (int a = 0; a < 2; a++) {
+		if (t[a].first == WIRE_NONE)
+			return snprintf(detail, cap, "%s; got no Binding request with ICE-CONTROLLING "
+					"or ICE-CONTROLLED from %s", expect, agent_name(w, a)),
+			       false;
+	}
+	ok = roles_settled(w, t, got, sizeof(got));
+	for (int a = 0; a < 2; a++) {
+		char ref[96];
+
+		if (t[a].sent_487 == WIRE_NONE)
+			continue;
+		fmt_ref(ref, sizeof(ref), w, t[a].sent_487);
+		snprintf(r487, sizeof(r487), "487 from %s at %s", agent_name(w, a), ref);
+	}
+	snprintf(detail, cap, "%s; got %s; %s", expect, got, r487);
+	return ok;
+}
+
+/* ---- checks rejected ----------------------------------------------------- */
+
+/* A Binding request the peer of `a` sent and `a`'s node received. */
+static bool from_peer(const struct wire_dg *d, int a)
+{
+	return d->kind == WK_REQ && d->receiver == a && d->origin >= 0 && d->origin != a;
+}
+
+/* Every response of `a` to its peer's checks is an error (of e->code if
+ * given, then at least one); at least one such check must have arrived. */
+static bool rejected(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
+		     size_t cap)
+{
+	size_t reached = 0, answered = 0;
+	char expect[128], how[24] = "an error", rs[256], qs[256];
+	struct wire_index ix;
+	int peer = -1;
+
+	if (e->code > 0)
+		snprintf(how, sizeof(how), "%d", e->code);
+	snprintf(expect, sizeof(expect), "expected %s to answer the peer's checks with %s%s",
+		 agent_name(w, a), e->code > 0 ? how : "no success", e->code > 0 ? " only" : "");
+	if (index_build(&ix, w, want_request, key_txid) < 0)
+		return snprintf(detail, cap, "out of memory"), false;
+	for (size_t i = 0; i < w->n; i++) {
+		size_t q;
+
+		if (from_peer(&w->dg[i], a))
+			reached++, peer = w->dg[i].origin;
+		if (w->dg[i].sender != a || !is_response(w->dg[i].kind) ||
+		    (q = request_of(w, &ix, i, true, a)) == WIRE_NONE || !from_peer(&w->dg[q], a))
+			continue;
+		if (w->dg[i].kind == WK_ERR && (e->code < 0 || w->dg[i].code == e->code)) {
+			answered++;
+			continue;
+		}
+		fmt_dg(rs, sizeof(rs), w, &w->dg[i]);
+		fmt_ref(qs, sizeof(qs), w, q);
+		snprintf(detail, cap, "%s; got %s (code %d) answering %s's check at %s", expect, rs,
+			 w->dg[i].code, agent_name(w, w->dg[q].origin), qs);
+		index_free(&ix);
+		return false;
+	}
+	index_free(&ix);
+	if (reached == 0)
+		return snprintf(detail, cap, "%s; got no check from a peer at %s", expect,
+				agent_name(w, a)), false;
+	snprintf(detail, cap, "%s; got %zu check(s) from %s, %zu answered with %s", expect, reached,
+		 agent_name(w, peer), answered, how);
+	return e->code < 0 || answered > 0;
+}
+
 /* Per agent, combined as e->agent asks. */
 static bool for_agents(const struct wire_view *w, const struct scn_expect *e,
 		       wire_agent_check fn, char *detail, size_t cap)
@@ -845,7 +1115,6 @@ bool wire_check(const struct wire_view *w, const struct scn_case *c, const struc
 	char buf[768];
 	bool ok;
 
-	(void)c;
 	switch (e->kind) {
 	case SCN_EXP_WIRE_NO_DTLS:
 	case SCN_EXP_WIRE_NO_SUCCESS:
@@ -859,6 +1128,12 @@ bool wire_check(const struct wire_view *w, const struct scn_case *c, const struc
 		break;
 	case SCN_EXP_WIRE_CONSENT:
 		ok = for_agents(w, e, consent, buf, sizeof(buf));
+		break;
+	case SCN_EXP_WIRE_ROLE_CONFLICT:
+		ok = role_conflict(w, c, buf, sizeof(buf));
+		break;
+	case SCN_EXP_WIRE_REJECTED:
+		ok = for_agents(w, e, rejected, buf, sizeof(buf));
 		break;
 	default:
 		snprintf(buf, sizeof(buf), "not a wire expectation (kind %d)", (int)e->kind);

@@ -560,6 +560,28 @@ int scn_require(struct scn_ctx *c, struct fy_node *map, const char *key, struct 
 	return rc;
 }
 
+int scn_at_key(struct scn_ctx *c, struct fy_node *map, const char *key, enum scn_need need,
+	       scn_reader *reader, void *arg)
+{
+	struct fy_node_pair *p;
+	struct fy_node *v;
+	size_t old;
+	int rc;
+
+	if (need == SCN_REQUIRED) {
+		if ((rc = scn_require(c, map, key, &v)) < 0)
+			return rc;
+	} else {
+		if ((p = scn_pair(c, map, key)) == NULL)
+			return 0;
+		v = fy_node_pair_value(p);
+	}
+	old = scn_path_key(c, key);
+	rc = reader(c, v, arg);
+	scn_path_pop(c, old);
+	return rc;
+}
+
 /* ---- scalars ----------------------------------------------------------------- */
 
 int scn_as_text(struct scn_ctx *c, struct fy_node *n, const char *want, const char **s,

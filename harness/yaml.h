@@ -107,6 +107,16 @@ struct fy_node_pair *scn_pair(struct scn_ctx *c, struct fy_node *map, const char
 /* The value of `key`; absence is an error at `map`. */
 int scn_require(struct scn_ctx *c, struct fy_node *map, const char *key, struct fy_node **out);
 
+/* Reads the value `v` of a key, with the path already extended by the
+ * key, so that its errors name the field; `arg` is the caller's. */
+typedef int scn_reader(struct scn_ctx *c, struct fy_node *v, void *arg);
+enum scn_need { SCN_OPTIONAL, SCN_REQUIRED };
+/* Runs `reader` on the value of `key` of `map` with the path extended by
+ * `key`, and restores the path.  Absent: SCN_REQUIRED is scn_require's
+ * error, SCN_OPTIONAL returns 0 without calling `reader`. */
+int scn_at_key(struct scn_ctx *c, struct fy_node *map, const char *key, enum scn_need need,
+	       scn_reader *reader, void *arg);
+
 /* How a value looks in a message: "\"x\"", "the quoted string \"x\"",
  * "a list", ... */
 const char *scn_describe(struct scn_ctx *c, struct fy_node *n, char *buf, size_t size);

@@ -71,6 +71,11 @@ unsigned nat_udp_lifetime(const struct topo_nat *nat)
 	return nat->udp_lifetime_s ? nat->udp_lifetime_s : NAT_DEFAULT_UDP_LIFETIME_S;
 }
 
+unsigned nat_max_mappings(const struct topo_nat *nat)
+{
+	return nat->max_mappings ? nat->max_mappings : NAT_DEFAULT_MAPPINGS;
+}
+
 /* nft takes interface names as quoted strings; refuse what could break
  * out of the quotes rather than escaping it. */
 static int nat_check_ifname(const char *name, const char *what, struct icl_err *err)
@@ -147,6 +152,12 @@ static int nat_check(const struct topo_nat *nat, const struct nat_ifaces *ifs,
 				   "NAT %s -> %s: UDP mapping lifetime %us exceeds the maximum %us",
 				   nat->inside, nat->outside, nat->udp_lifetime_s,
 				   NAT_MAX_UDP_LIFETIME_S);
+	if (nat->max_mappings != 0 &&
+	    (nat->max_mappings < NAT_MIN_MAPPINGS || nat->max_mappings > NAT_MAX_MAPPINGS))
+		return icl_err_set(err, ICL_EINPUT,
+				   "NAT %s -> %s: %u mappings is outside %u..%u", nat->inside,
+				   nat->outside, nat->max_mappings, NAT_MIN_MAPPINGS,
+				   NAT_MAX_MAPPINGS);
 	return 0;
 }
 
@@ -157,12 +168,14 @@ static bool nat_pp_needs_eps(const struct topo_nat *nat)
 
 /* A dynamic set/map whose elements expire after the mapping lifetime.
  * The size is explicit: nft's default (65535) makes the kernel spend
- * about 10 ms setting each one up, more than the whole topology. */
+ * about 10 ms setting each one up, more than the whole topology.  When a
+ * set is full, `update` fails and its rule stops there; the next rule
+ * runs, so a flow is still translated, only not remembered. */
 static void nat_emit_dyn(const struct nat_gen *g, const char *kind, const char *name,
 			 const char *type)
 {
 	fprintf(g->f, "\t%s %s {\n\t\ttype %s\n\t\tsize %u\n\t\tflags dynamic,timeout\n"
-		"\t\ttimeout %us\n\t}\n", kind, name, type, NAT_MAX_MAPPINGS, g->life);
+		"\t\ttimeout %us\n\t}\n", kind, name, type, nat_max_mappings(g->nat), g->life);
 }
 
 static void nat_emit_state(const struct nat_gen *g)

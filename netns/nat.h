@@ -27,8 +27,15 @@
 #define NAT_DEFAULT_UDP_LIFETIME_S 120u
 #define NAT_MAX_UDP_LIFETIME_S 86400u
 #define NAT_TABLE_PREFIX "icl_nat"
-/* Entries per mapping set: concurrent mappings one NAT can hold. */
-#define NAT_MAX_MAPPINGS 4096u
+/* Entries per mapping set: how many mappings one NAT holds at once.  The
+ * kernel allocates each set's hash buckets for its full size when the
+ * set is created and walks them when the namespace goes, so the size is
+ * paid in every build: 4096 costs about 0.7 ms of CPU more than 1024 for
+ * the four sets of a NAT44 (docs/topology-engine.md).  A NAT that is full
+ * still translates new flows but no longer remembers them (nat.c). */
+#define NAT_DEFAULT_MAPPINGS 1024u
+#define NAT_MIN_MAPPINGS 16u
+#define NAT_MAX_MAPPINGS 65535u
 
 /* The router's side of one NAT, resolved from the plan by the engine. */
 struct nat_ifaces {
@@ -46,11 +53,15 @@ struct nat_ifaces {
  * the caller owns and releases with free().  On failure *text is NULL and
  * `err` names the cause: ICL_EINPUT for an impossible configuration (a
  * family without an external address, bad interface name, unknown
- * behaviour, lifetime out of range), -EINVAL for NULL arguments, -ENOMEM. */
+ * behaviour, lifetime or capacity out of range), -EINVAL for NULL
+ * arguments, -ENOMEM. */
 int nat_ruleset(const struct topo_nat *nat, const struct nat_ifaces *ifs,
 		unsigned index, char **text, struct icl_err *err);
 
 /* The effective UDP mapping lifetime of `nat`, in seconds (0 -> 120). */
 unsigned nat_udp_lifetime(const struct topo_nat *nat);
+
+/* The effective capacity of `nat`'s mapping sets (0 -> the default). */
+unsigned nat_max_mappings(const struct topo_nat *nat);
 
 #endif

@@ -281,6 +281,7 @@ void nat64_nat44(const struct topo_nat64 *x, struct topo_nat *out)
 	out->filtering = x->filtering;
 	out->port_preservation = x->port_preservation;
 	out->udp_lifetime_s = x->udp_lifetime_s;
+	out->max_mappings = x->max_mappings;
 	out->families = TOPO_FAM_V4;
 	out->src = x->src;
 }

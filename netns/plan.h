@@ -94,6 +94,8 @@ struct topo_nat {
 	bool hairpinning;
 	bool port_preservation;
 	unsigned udp_lifetime_s;     /* mapping lifetime; 0 means 120 */
+	unsigned max_mappings;       /* mappings held at once; 0 means
+				      * NAT_DEFAULT_MAPPINGS (nat.h) */
 	unsigned families;           /* TOPO_FAM_*: which families are NATed */
 	struct topo_src src;
 };
@@ -180,6 +182,7 @@ struct topo_nat64 {
 	enum topo_behaviour filtering;
 	bool port_preservation;
 	unsigned udp_lifetime_s;     /* 0 means 120 */
+	unsigned max_mappings;       /* as in topo_nat */
 	struct topo_src src;
 };
 

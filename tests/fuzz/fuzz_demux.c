@@ -1,10 +1,11 @@
 /* fuzz_demux.c - libFuzzer target for a reference agent's datagram entry
- * point: what agents/agent_net.c's agent__deliver does with a datagram
- * (ICE first, ice_agent_recv; if that says "not STUN" and it is DTLS,
+ * point: agents/demux.c's demux_datagram, which agents/agent_net.c's
+ * agent__deliver calls for every datagram (ICE first, ice_agent_recv; if
+ * that says "not STUN" and it is DTLS from a source ICE knows,
  * ice_agent_data_received then dtls_conn_recv; else dropped).
  *
  * agent__deliver itself needs a whole struct agent on a libuv loop with
- * real sockets and the real clock, so this target repeats its three lines
+ * real sockets and the real clock, so this target calls demux_datagram
  * on a sans-I/O ICE agent (agents/ice.h) and DTLS connection
  * (agents/dtls.h) set up as a session sets them up (agents/agent.c): host
  * candidates on two sockets (IPv4, IPv6), known local and remote
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../agents/demux.h"
 #include "../../agents/dtls.h"
 #include "../../agents/ice.h"
 #include "../../agents/quirk.h"
@@ -240,16 +242,11 @@ static void advance(struct session *s, uint64_t to)
 		dtls_conn_tick(s->dtls);
 }
 
-/* agent__deliver, without the agent. */
+/* agent__deliver, without the agent: the same demux_datagram. */
 static void deliver(struct session *s, int sock, const union stun_addr *from,
 		    const uint8_t *p, size_t len)
 {
-	if (ice_agent_recv(s->ice, s->now, sock, from, p, len))
-		return;
-	if (dtls_is_dtls(p, len)) {
-		ice_agent_data_received(s->ice, s->now, sock, from);
-		dtls_conn_recv(s->dtls, p, len);
-	}
+	(void)demux_datagram(s->ice, s->dtls, s->now, sock, from, p, len);
 }
 
 /* ---- recipes -------------------------------------------------------------- */

@@ -176,6 +176,45 @@ START_TEST(mapping_lifetime)
 }
 END_TEST
 
+/* A full NAT (max-mappings) still translates new flows but does not
+ * remember them: the 17th client endpoint of a 16-mapping
+ * endpoint-independent NAT gets no endpoint-independent filtering. */
+START_TEST(mapping_capacity)
+{
+	enum { CAP = 16, N = CAP + 4 };
+	static const char at[] = "          udp-mapping-lifetime: 120\n";
+	struct nat_lab l;
+	char yaml[2048], fixed[2200];
+	unsigned m[N];
+	int c[N];
+	char *cut;
+
+	ns_nat_lab_yaml(yaml, sizeof(yaml), 0, 0, false, false, 120);
+	cut = strstr(yaml, at);
+	ck_assert_ptr_nonnull(cut);
+	snprintf(fixed, sizeof(fixed), "%.*s%s          max-mappings: %d\n%s", (int)(cut - yaml),
+		 yaml, at, CAP, cut + strlen(at));
+	l.t = ns_topo_from_yaml(fixed, &l.plan);
+	l.s1 = ns_udp(l.t, "server", "203.0.113.10", 3478);
+	l.s2 = ns_udp(l.t, "server", "203.0.113.10", 3479);
+	l.s3 = ns_udp(l.t, "server", "203.0.113.11", 3478);
+	for (int i = 0; i < N; i++) {
+		c[i] = ns_udp(l.t, "client", "10.0.0.2", 5000 + (unsigned)i);
+		m[i] = mapped_port(c[i], l.s1, "203.0.113.10", 3478);
+	}
+	for (int i = 0; i < N; i++) {
+		bool got;
+
+		ns_sendto(l.s3, "203.0.113.1", m[i], "unsolicited, other address");
+		got = ns_recv(c[i], i < CAP ? 1000 : 300, NULL, 0, NULL);
+		ck_assert_msg(got == (i < CAP), "client endpoint %d of %d (capacity %d): got=%d", i + 1,
+			      N, CAP, got);
+		close(c[i]);
+	}
+	lab_down(&l);
+}
+END_TEST
+
 Suite *nat_ns_suite(void)
 {
 	Suite *s = suite_create("nat");
@@ -186,6 +225,7 @@ Suite *nat_ns_suite(void)
 	tcase_add_loop_test(tc, filtering_behaviour, 0, 9); /* 3 mappings x 3 filterings */
 	tcase_add_loop_test(tc, hairpinning, 0, 2);
 	tcase_add_test(tc, mapping_lifetime);
+	tcase_add_test(tc, mapping_capacity);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -352,6 +352,8 @@ START_TEST(nat64_validation)
 	expect_invalid("", "      nat64: { inside: lan, outside: wan, mapping: full-cone }\n",
 		       "nodes.router.nat64.mapping");
 	expect_invalid("", "      nat64: { outside: wan }\n", "inside");
+	expect_invalid("", "      nat64: { inside: lan, outside: wan, max-mappings: 70000 }\n",
+		       "nodes.router.nat64.max-mappings: 70000 is out of range (16..65535)");
 	expect_invalid("", "      nat64: { inside: lan, outside: wan, colour: red }\n", "colour");
 	expect_invalid("      clat: { prefix: '64:ff9b::/96' }\n", "",
 		       "well-known prefix 64:ff9b::/96 cannot be used");

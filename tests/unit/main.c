@@ -29,6 +29,7 @@ int main(void)
 	srunner_add_suite(sr, flood_suite());
 	srunner_add_suite(sr, catalogue_suite());
 	srunner_add_suite(sr, nice_cfg_suite());
+	srunner_add_suite(sr, demux_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -25,5 +25,6 @@ Suite *inject_suite(void);
 Suite *flood_suite(void);
 Suite *catalogue_suite(void);
 Suite *nice_cfg_suite(void);
+Suite *demux_suite(void);
 
 #endif

@@ -284,6 +284,36 @@ START_TEST(test_defaults)
 }
 END_TEST
 
+/* The wire checks that judge a role conflict and rejected credentials. */
+START_TEST(test_wire_ice)
+{
+	static const char yaml[] =
+		HEAD "agents:\n  server: { impl: icelab-full, node: s, role: controlling }\n"
+		"  client: { impl: icelab-full, node: c, role: controlling }\n"
+		"expect:\n"
+		"  - wire: role-conflict-resolved\n"
+		"  - wire: { checks-rejected: { agent: server, code: 401 } }\n"
+		"  - wire: { checks-rejected: { agent: client } }\n";
+	size_t n;
+	struct scn_case *k = load_buf(yaml, &n);
+
+	ck_assert_uint_eq(k->n_expect, 3);
+	ck_assert_int_eq(k->expect[0].kind, SCN_EXP_WIRE_ROLE_CONFLICT);
+	ck_assert_str_eq(k->expect[0].what, "on the wire, exactly one agent's checks change role; "
+					    "the roles end opposite");
+	ck_assert_int_eq(k->expect[1].kind, SCN_EXP_WIRE_REJECTED);
+	ck_assert_int_eq(k->expect[1].agent, 0);
+	ck_assert_int_eq(k->expect[1].code, 401);
+	ck_assert_str_eq(k->expect[1].what, "server answers the peer's checks with 401 only, "
+					    "never success");
+	ck_assert_int_eq(k->expect[2].agent, 1);
+	ck_assert_int_eq(k->expect[2].code, -1);
+	ck_assert_str_eq(k->expect[2].what, "client answers none of the peer's checks with "
+					    "success");
+	scn_cases_free(k, n);
+}
+END_TEST
+
 /* ---- the matrix ------------------------------------------------------------------- */
 
 static const char matrix_yaml[] =
@@ -775,7 +805,25 @@ static const struct {
 	{ EXPECT("  - wire: { no-dtls: { from: server, to-family: ipv6, to: 10.0.0.2 } }\n"),
 	  "x.yaml:11:59: expect[0].wire.no-dtls.to: ", "not both" },
 	{ EXPECT("  - wire: reflexive\n"), "x.yaml:11:11: expect[0].wire: ",
-	  "expected dtls-after-use-candidate, symmetric-responses, or a mapping" },
+	  "expected dtls-after-use-candidate, symmetric-responses, role-conflict-resolved, or "
+	  "a mapping" },
+	{ EXPECT("  - wire: { checks-rejected: { code: 401 } }\n"),
+	  "x.yaml:11:30: expect[0].wire.checks-rejected.agent: ", "required key is missing" },
+	{ EXPECT("  - wire: { checks-rejected: { agent: any } }\n"),
+	  "x.yaml:11:39: expect[0].wire.checks-rejected.agent: ", "unknown agent 'any'" },
+	{ EXPECT("  - wire: { checks-rejected: { agent: server, code: 0 } }\n"),
+	  "x.yaml:11:53: expect[0].wire.checks-rejected.code: ", "0 is success" },
+	{ EXPECT("  - wire: { checks-rejected: { agent: server, code: 200 } }\n"),
+	  "x.yaml:11:53: expect[0].wire.checks-rejected.code: ", "200 is no STUN error code" },
+	{ EXPECT("  - wire: { checks-rejected: { agent: server, by: client } }\n"),
+	  "x.yaml:11:47: expect[0].wire.checks-rejected.by: ",
+	  "unknown key (expected one of: agent, code)" },
+	{ EXPECT("  - wire: role-conflict-resolved\n"), "x.yaml:11:11: expect[0].wire: ",
+	  "give both agents a 'role'" },
+	{ HEAD "agents:\n  server: { impl: icelab-full, node: s, role: controlled }\n"
+	  "  client: { impl: icelab-full, node: c, role: controlling }\n"
+	  "expect:\n  - wire: role-conflict-resolved\n", "x.yaml:11:11: expect[0].wire: ",
+	  "the agents start in different roles (server controlled, client controlling)" },
 	/* expect: impossible timing */
 	{ EXPECT("  - ice: connected\n    within: 12s\n"), "x.yaml:12:13: expect[0].within: ",
 	  "12s is beyond the case timeout of 10s" },
@@ -1046,6 +1094,7 @@ Suite *cases_suite(void)
 
 	tcase_add_test(load, test_full_file);
 	tcase_add_test(load, test_defaults);
+	tcase_add_test(load, test_wire_ice);
 	tcase_add_test(load, test_free_zeroed);
 	tcase_add_test(load, test_references);
 	tcase_add_test(matrix, test_matrix_cells);

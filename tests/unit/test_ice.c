@@ -1835,6 +1835,7 @@ START_TEST(test_quirk_select_first_check)
 	struct solo s;
 	char user[300];
 	struct hreq h;
+	struct icl_err err;
 
 	quirk_solo(&s, quirky ? QUIRK_SELECT_FIRST_CHECK : 0, server_ds, 2);
 	h = good_req(&s.n, user, sizeof(user));
@@ -1858,6 +1859,13 @@ START_TEST(test_quirk_select_first_check)
 	/* From a tuple no check came over: nothing. */
 	ice_agent_data_received(s.n.ag, s.net.now, 1, &c6);
 	ck_assert_uint_eq(s.n.n_sel, quirky ? 3 : 1);
+	/* After a restart the kept tuple is still selected: the first plain
+	 * check of the new session is no first check of the call. */
+	ck_assert_int_eq(ice_agent_restart(s.n.ag, NULL, NULL, s.net.now, &err), 0);
+	h = good_req(&s.n, user, sizeof(user));
+	ask_on(&s, 1, &h, &c4);
+	ck_assert_uint_eq(s.n.n_sel, quirky ? 3 : 1);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, quirky ? &c6 : &c4));
 	ck_assert_uint_eq(count_requests(&s.n, false), 0);
 	net_free(&s.net);
 }
@@ -2113,6 +2121,187 @@ START_TEST(test_lite_restart_old_credentials)
 }
 END_TEST
 
+/* RFC 8445 9 on a lite agent: a restart flushes the nominations.  A tuple
+ * nominated before it, however high its priority, no longer outranks the
+ * first one nominated with the new credentials; until that one the old
+ * tuple carries data.  Then only the new tuple's consent counts. */
+START_TEST(test_lite_restart_flushes_nominations)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char old_p[257], ou[300], nu[] = "newufrag:peer", np[] = "newpassword0123456789abc";
+	union stun_addr from_old = A("198.51.100.2", 5001), from_new = A("198.51.100.3", 5002);
+	struct hreq h;
+	struct icl_err err;
+	uint8_t buf[MSG_MAX];
+
+	cfg.consent_timeout_ms = C_TIMEOUT;
+	solo_init(&s, &cfg);
+	snprintf(old_p, sizeof(old_p), "%s", ice_agent_pwd(s.n.ag));
+	snprintf(ou, sizeof(ou), "%s:peer", ice_agent_ufrag(s.n.ag));
+	h = (struct hreq){ .user = ou, .key = old_p, .prio = 1862270975, .role = R_CONTROLLING,
+			   .tb = 42, .use_cand = true };
+	ask(&s, &h, &from_old);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));
+
+	s.net.now = 100;
+	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", np, s.net.now, &err), 0);
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_CHECKING);
+	ck_assert_str_eq(ice_agent_state_reason(s.n.ag), "restart");
+	ck_assert_ptr_nonnull(ice_agent_selected(s.n.ag));
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));
+	s.net.now = 200;
+	h.use_cand = false;   /* the old session's consent check */
+	ck_assert_int_eq(ask(&s, &h, &from_old).cls, STUN_SUCCESS);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));
+
+	/* The new nomination, of a lower priority than the old one. */
+	s.net.now = 300;
+	h = (struct hreq){ .user = nu, .key = np, .prio = 1862270719, .role = R_CONTROLLING,
+			   .tb = 42, .use_cand = true };
+	ck_assert_int_eq(ask(&s, &h, &from_new).cls, STUN_SUCCESS);
+	ck_assert_ptr_nonnull(ice_agent_selected(s.n.ag));
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_new));
+	ck_assert_uint_eq(s.n.n_sel, 2);
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_COMPLETED);
+
+	/* Consent on the new tuple keeps it; the old one is no candidate. */
+	h.use_cand = false;
+	for (s.net.now = 500; s.net.now < 3 * C_TIMEOUT; s.net.now += 500) {
+		inject(&s.n, 0, &from_new, buf, mk_req(buf, &h));
+		if (ice_agent_deadline(s.n.ag) <= s.net.now)
+			ice_agent_tick(s.n.ag, s.net.now);
+	}
+	ck_assert(!went_through(&s.n, ICE_DISCONNECTED));
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_new));
+	ck_assert_uint_eq(s.n.n_sel, 2);
+	net_free(&s.net);
+}
+END_TEST
+
+/* After a lite agent's restart, before a new nomination, the tuple kept
+ * for data lives on the peer's requests on it, with the old credentials
+ * too (spec items 13-14), and dies without them; a nomination with the
+ * old credentials belongs to the flushed session and selects nothing. */
+START_TEST(test_lite_restart_kept_tuple)
+{
+	struct ice_config cfg = lite_cfg();
+	struct solo s;
+	char old_p[257], ou[300], nu[] = "newufrag:peer", np[] = "newpassword0123456789abc";
+	union stun_addr from_old = A("198.51.100.2", 5001), other = A("198.51.100.4", 5004);
+	struct hreq h;
+	struct icl_err err;
+	uint8_t buf[MSG_MAX];
+	bool fed = _i == 0;
+
+	cfg.consent_timeout_ms = C_TIMEOUT;
+	solo_init(&s, &cfg);
+	snprintf(old_p, sizeof(old_p), "%s", ice_agent_pwd(s.n.ag));
+	snprintf(ou, sizeof(ou), "%s:peer", ice_agent_ufrag(s.n.ag));
+	h = (struct hreq){ .user = ou, .key = old_p, .prio = 1862270719, .role = R_CONTROLLING,
+			   .tb = 42, .use_cand = true };
+	ask(&s, &h, &from_old);
+	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", np, 0, &err), 0);
+	/* Higher priority, old credentials: answered, not nominated. */
+	h.prio = 1862270975;
+	ck_assert_int_eq(ask(&s, &h, &other).cls, STUN_SUCCESS);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));
+	ck_assert_uint_eq(s.n.n_sel, 1);
+	h.use_cand = false;
+	for (s.net.now = 500; s.net.now < 3 * C_TIMEOUT; s.net.now += 500) {
+		if (fed)
+			inject(&s.n, 0, &from_old, buf, mk_req(buf, &h));
+		if (ice_agent_deadline(s.n.ag) <= s.net.now)
+			ice_agent_tick(s.n.ag, s.net.now);
+	}
+	if (fed) {
+		ck_assert(!went_through(&s.n, ICE_DISCONNECTED));
+		ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));
+		net_free(&s.net);
+		return;
+	}
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_DISCONNECTED);
+	ck_assert_uint_le(state_time(&s.n, ICE_DISCONNECTED), C_TIMEOUT + 500);
+	ck_assert_ptr_nonnull(strstr(ice_agent_state_reason(s.n.ag), "5-tuple"));
+	ck_assert_ptr_null(ice_agent_selected(s.n.ag));
+	ck_assert_uint_eq(ice_agent_deadline(s.n.ag), UINT64_MAX);
+	/* The new credentials' nomination recovers. */
+	h = (struct hreq){ .user = nu, .key = np, .prio = 1862270719, .role = R_CONTROLLING,
+			   .tb = 42, .use_cand = true };
+	ask(&s, &h, &from_old);
+	ck_assert_ptr_nonnull(ice_agent_selected(s.n.ag));
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_COMPLETED);
+	net_free(&s.net);
+}
+END_TEST
+
+/* Consent lost, then an ICE restart (RFC 8445 9, RFC 7675 5.1): the way
+ * back.  IPv6, the selected path, dies both ways; the client restarts
+ * after it lost consent (0), or before, the old pair's consent running
+ * out while the restart waits for the peer's answer (1).  Either way the
+ * new check list runs, the client nominates the IPv4 pair, and both ends
+ * select it.  Nothing goes on the old pair once its consent is gone. */
+START_TEST(test_restart_after_consent_lost)
+{
+	struct ice_config cc = full_cfg(ICE_CONTROLLING, 7), sc = lite_cfg();
+	bool lost_first = _i == 0;
+	struct duo d;
+	struct icl_err err;
+	const uint64_t cut = 2000;
+	size_t nc, ns;
+
+	memset(&d, 0, sizeof(d));
+	cc.consent_interval_ms = sc.consent_interval_ms = C_INTERVAL;
+	cc.consent_timeout_ms = sc.consent_timeout_ms = C_TIMEOUT;
+	node_init(&d.c, &d.net, &cc);
+	node_init(&d.s, &d.net, &sc);
+	node_hosts(&d.c, client_ds, 2);
+	node_hosts(&d.s, server_ds, 2);
+	signal_to(&d.s, &d.c, NULL);
+	signal_to(&d.c, &d.s, NULL);
+	run_until(&d.net, cut);
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_selected(d.c.ag)->local.sa.sa_family, AF_INET6);
+	nc = d.c.n_sel;
+	ns = d.s.n_sel;
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.c.idx, AF_INET6 };
+	d.net.drops[d.net.n_drops++] = (struct drop_rule){ d.s.idx, AF_INET6 };
+	if (lost_first) {
+		run_until(&d.net, cut + C_TIMEOUT + 2 * C_INTERVAL);
+		ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_DISCONNECTED);
+		ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_DISCONNECTED);
+	} else {
+		run_until(&d.net, cut + 100);
+	}
+	/* The client restarts, the server follows on its offer. */
+	ck_assert_int_eq(ice_agent_restart(d.c.ag, NULL, NULL, d.net.now, &err), 0);
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_CHECKING);
+	ck_assert_int_eq(ice_agent_restart(d.s.ag, NULL, NULL, d.net.now, &err), 0);
+	signal_to(&d.s, &d.c, NULL);
+	if (!lost_first) {
+		/* The answer is late: the old pair runs out of consent first. */
+		run_until(&d.net, cut + C_TIMEOUT + 2 * C_INTERVAL);
+		ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_DISCONNECTED);
+	}
+	ck_assert_ptr_null(ice_agent_selected(d.c.ag));
+	signal_to(&d.c, &d.s, NULL);
+	run_until(&d.net, d.net.now + 3000);
+	ck_assert_uint_eq(d.c.n_sel, nc + 1);
+	ck_assert_uint_eq(d.s.n_sel, ns + 1);
+	ck_assert_int_eq(d.c.sel[nc].local.sa.sa_family, AF_INET);
+	ck_assert(same_5tuple(&d.c.sel[nc], &d.s.sel[ns]));
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_COMPLETED);
+	ck_assert_ptr_nonnull(ice_agent_selected(d.c.ag));
+	ck_assert_ptr_nonnull(ice_agent_selected(d.s.ag));
+	/* Consent holds on the new path. */
+	run_until(&d.net, d.net.now + 3 * C_TIMEOUT);
+	ck_assert_int_eq(ice_agent_state(d.c.ag), ICE_COMPLETED);
+	ck_assert_int_eq(ice_agent_state(d.s.ag), ICE_COMPLETED);
+	net_free(&d.net);
+}
+END_TEST
+
 /* ---- Nomination timer ------------------------------------------------- */
 
 /* A dead higher-priority pair (the one-way IPv6 path: requests arrive,
@@ -2205,6 +2394,9 @@ Suite *ice_suite(void)
 	tcase_add_test(tc, test_consent_defaults);
 	tcase_add_test(tc, test_restart_keeps_path);
 	tcase_add_test(tc, test_lite_restart_old_credentials);
+	tcase_add_test(tc, test_lite_restart_flushes_nominations);
+	tcase_add_loop_test(tc, test_lite_restart_kept_tuple, 0, 2);
+	tcase_add_loop_test(tc, test_restart_after_consent_lost, 0, 2);
 	tcase_add_loop_test(tc, test_nomination_timer_bounds_dead_pair, 0, 3);
 	tcase_add_loop_test(tc, test_quirk_select_first_check, 0, 2);
 	tcase_add_loop_test(tc, test_quirk_last_nomination_wins, 0, 2);

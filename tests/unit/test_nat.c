@@ -93,7 +93,7 @@ START_TEST(test_all_combinations_render)
 	/* Built into a fresh namespace: no delete (a kernel grace period). */
 	ck_assert(!has(t, "delete table"));
 	/* Every dynamic set is sized: nft's default size is slow to set up. */
-	ck_assert_uint_eq(count(t, "flags dynamic"), count(t, "size 4096\n\t\tflags dynamic"));
+	ck_assert_uint_eq(count(t, "flags dynamic"), count(t, "size 1024\n\t\tflags dynamic"));
 	/* nft keywords never name a table or chain. */
 	ck_assert(!has(t, "chain fwd ") && !has(t, "chain snat ") && !has(t, "chain dnat "));
 	/* Lookup and update hash alike only with one fixed seed. */
@@ -282,6 +282,29 @@ START_TEST(test_lifetime)
 }
 END_TEST
 
+/* Every dynamic set of a NAT has the NAT's capacity; 0 means the default. */
+START_TEST(test_max_mappings)
+{
+	struct topo_nat n = mk_nat(1, 1, true, true, TOPO_FAM_ALL);
+	char *t = render(&n);
+	size_t sets = count(t, "flags dynamic");
+
+	ck_assert_uint_gt(sets, 4);
+	ck_assert_uint_eq(count(t, "size 1024\n\t\tflags dynamic"), sets);
+	ck_assert_uint_eq(nat_max_mappings(&n), NAT_DEFAULT_MAPPINGS);
+	free(t);
+	n.max_mappings = 16;
+	t = render(&n);
+	ck_assert_uint_eq(count(t, "size 16\n\t\tflags dynamic"), sets);
+	ck_assert_uint_eq(count(t, "size "), sets);
+	free(t);
+	n.max_mappings = NAT_MAX_MAPPINGS;
+	t = render(&n);
+	ck_assert_uint_eq(count(t, "size 65535\n\t\tflags dynamic"), sets);
+	free(t);
+}
+END_TEST
+
 START_TEST(test_deterministic_and_indexed)
 {
 	struct topo_nat n = mk_nat(1, 1, true, false, TOPO_FAM_ALL);
@@ -337,6 +360,11 @@ START_TEST(test_invalid_input)
 	n.udp_lifetime_s = NAT_MAX_UDP_LIFETIME_S + 1;
 	expect_fail(&n, &ifs, ICL_EINPUT, "lifetime", "maximum");
 	n.udp_lifetime_s = 0;
+	n.max_mappings = NAT_MIN_MAPPINGS - 1;
+	expect_fail(&n, &ifs, ICL_EINPUT, "15 mappings", "16..65535");
+	n.max_mappings = NAT_MAX_MAPPINGS + 1;
+	expect_fail(&n, &ifs, ICL_EINPUT, "65536 mappings", "16..65535");
+	n.max_mappings = 0;
 	ifs.outside_if = "lan0";
 	expect_fail(&n, &ifs, ICL_EINPUT, "same interface", "lan0");
 	ifs.outside_if = "wa\"n";
@@ -364,6 +392,7 @@ Suite *nat_suite(void)
 	tcase_add_loop_test(tc, test_port_preservation_off_never_keeps_port, 0, 3);
 	tcase_add_test(tc, test_port_preservation_on_keeps_first_port);
 	tcase_add_test(tc, test_lifetime);
+	tcase_add_test(tc, test_max_mappings);
 	tcase_add_test(tc, test_deterministic_and_indexed);
 	tcase_add_test(tc, test_invalid_input);
 	suite_add_tcase(s, tc);

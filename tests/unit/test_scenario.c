@@ -15,6 +15,7 @@
 #include "../../harness/netcut.h"
 #include "../../harness/scenario.h"
 #include "../../netns/plan.h"
+#include "../../netns/rules.h"
 #include "suites.h"
 
 #define BAD "tests/data/bad/"
@@ -456,6 +457,8 @@ static const struct {
 	/* NAT */
 	{ HEAD R_NAT("{ inside: l1, outside: l2, udp-mapping-lifetime: 0 }"),
 	  "t.yaml:14:61: nodes.r.nat.udp-mapping-lifetime: 0 is out of range (1..86400)" },
+	{ HEAD R_NAT("{ inside: l1, outside: l2, max-mappings: 8 }"),
+	  "t.yaml:14:53: nodes.r.nat.max-mappings: 8 is out of range (16..65535)" },
 	{ HEAD R_NAT("{ inside: l2, outside: l2 }"),
 	  "t.yaml:14:12: nodes.r.nat[0].inside: inside and outside are the same link 'l2'" },
 	{ HEAD R_NAT("[{ inside: l1, outside: l2 }, { inside: l1, outside: l2, mapping: full-cone }]"),
@@ -527,7 +530,7 @@ START_TEST(test_forms)
 		"      nat:\n"
 		"        - { inside: l1, outside: l2, mapping: address-dependent, hairpinning: true }\n"
 		"        - { inside: l1, outside: l2, family: ipv6, filtering: endpoint-independent,\n"
-		"            udp-mapping-lifetime: 30 }\n"
+		"            udp-mapping-lifetime: 30, max-mappings: 64 }\n"
 		"      filters:\n"
 		"        - { action: accept, proto: udp, dports: [3478, 5349], in: l2 }\n"
 		"        - { action: drop, proto: tcp, dports: 80, family: ipv4 }\n"
@@ -565,6 +568,8 @@ START_TEST(test_forms)
 	ck_assert_uint_eq(r->nat[1].families, TOPO_FAM_V6);
 	ck_assert_int_eq(r->nat[1].filtering, TOPO_ENDPOINT_INDEPENDENT);
 	ck_assert_uint_eq(r->nat[1].udp_lifetime_s, 30);
+	ck_assert_uint_eq(r->nat[0].max_mappings, 0); /* the default, decided by netns */
+	ck_assert_uint_eq(r->nat[1].max_mappings, 64);
 	ck_assert_uint_eq(r->n_filters, 2);
 	ck_assert_int_eq(r->filters[0].action, TOPO_ACCEPT);
 	ck_assert_uint_eq(r->filters[0].n_dports, 2);
@@ -663,6 +668,34 @@ START_TEST(test_code_plan_nat)
 	ck_assert_int_eq(topo_plan_validate(&p, &e), ICL_EINPUT);
 	ck_assert_str_eq(e.msg, "nodes.x.nat[0].outside: missing; name the public-side link "
 				"of this NAT");
+}
+END_TEST
+
+/* max-mappings of a NAT64 reaches the sets of the NAT44 behind TAYGA. */
+START_TEST(test_nat64_max_mappings)
+{
+	static const char yaml[] =
+		"topology:\n  nodes:\n    c: { gateway: r }\n"
+		"    r: { router: true, nat64: { inside: l, outside: w, max-mappings: 32 } }\n"
+		"    s: {}\n  links:\n"
+		"    l: { a: { node: c, ipv6: \"2001:db8:1::2/64\" }, b: { node: r, ipv6: \"2001:db8:1::1/64\" } }\n"
+		"    w: { a: { node: r, ipv4: 203.0.113.1/24 }, b: { node: s, ipv4: 203.0.113.10/24 } }\n";
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	char *rules = NULL;
+	const char *at;
+	size_t n = 0;
+
+	ck_assert_msg(scn_load_topology_buf("t.yaml", yaml, strlen(yaml), &p, &e) == 0, "%s",
+		      e.msg);
+	ck_assert_uint_eq(topo_plan_node(&p, "r")->nat64->max_mappings, 32);
+	ck_assert_msg(topo_rules_text(&p, topo_plan_node(&p, "r"), &rules, &e) == 0, "%s", e.msg);
+	for (at = rules; (at = strstr(at, "size 32\n\t\tflags dynamic")) != NULL; at++)
+		n++;
+	ck_assert_uint_ge(n, 4);
+	ck_assert_ptr_null(strstr(rules, "size 1024"));
+	free(rules);
+	topo_plan_free(&p);
 }
 END_TEST
 
@@ -899,6 +932,7 @@ Suite *scenario_suite(void)
 	tcase_add_loop_test(rules, test_actions_bad, 0, N(bad_actions));
 	tcase_add_test(plan, test_code_plan);
 	tcase_add_test(plan, test_code_plan_nat);
+	tcase_add_test(plan, test_nat64_max_mappings);
 	tcase_add_test(plan, test_names);
 	tcase_add_test(plan, test_free_zeroed);
 	suite_add_tcase(s, files);

@@ -487,6 +487,249 @@ START_TEST(consent)
 }
 END_TEST
 
+/* ---- role conflict and rejected checks ----------------------------------- */
+
+enum { CTLD = 0x8029, CTLG = 0x802A, NO_ROLE = 0 };
+
+/* A Binding message with, if given, a role attribute and its tie-breaker,
+ * and an ERROR-CODE (`code` > 0), as the checks of a conflict carry. */
+static size_t stun_ice(uint8_t *b, unsigned type, unsigned txid, unsigned role, uint64_t tie,
+		       unsigned code)
+{
+	size_t n = 20;
+
+	memset(b, 0, 64);
+	put16(b, type);
+	b[4] = 0x21, b[5] = 0x12, b[6] = 0xA4, b[7] = 0x42;
+	b[8] = 0xcd;
+	b[19] = (uint8_t)txid;
+	if (code > 0) {
+		put16(b + n, 0x0009);
+		put16(b + n + 2, 4);
+		b[n + 6] = (uint8_t)(code / 100);
+		b[n + 7] = (uint8_t)(code % 100);
+		n += 8;
+	}
+	if (role != NO_ROLE) {
+		put16(b + n, role);
+		put16(b + n + 2, 8);
+		for (int i = 0; i < 8; i++)
+			b[n + 4 + i] = (uint8_t)(tie >> (56 - 8 * i));
+		n += 12;
+	}
+	put16(b + n, 0x0024); /* PRIORITY after the role: the walk must go on */
+	put16(b + n + 2, 4);
+	n += 8;
+	put16(b + 2, (unsigned)(n - 20));
+	return n;
+}
+
+/* Variants of the conflict: both start controlling; the client (smaller
+ * tie-breaker) gets the server's 487 and switches, unless... */
+enum {
+	RC_NO_SWITCH = 1 << 0,  /* the client keeps claiming controlling */
+	RC_BOTH = 1 << 1,       /* the server switches too */
+	RC_TIE = 1 << 2,        /* the client has the larger tie-breaker */
+	RC_FLAP = 1 << 3,       /* the client switches back */
+	RC_NO_CAUSE = 1 << 4,   /* no 487, and the server checks only later */
+	RC_CLIENT_487 = 1 << 5, /* the client (which switches) answers 487 */
+};
+
+struct rc_marks {
+	size_t switch_req, server_487, client_487, flap;
+};
+
+static size_t send_ice(struct world *w, int from, double ms, unsigned type, unsigned txid,
+		       unsigned role, uint64_t tie, unsigned code)
+{
+	uint8_t b[64];
+
+	return xmit(w, from, ms, false, 5001, 6000, b, stun_ice(b, type, txid, role, tie, code),
+		    false);
+}
+
+static void conflict(struct world *w, unsigned v, struct rc_marks *m)
+{
+	uint64_t ct = (v & RC_TIE) ? 0x9000000000000000ull : 0x1000000000000000ull;
+	uint64_t st = (v & RC_TIE) ? 0x1000000000000000ull : 0x9000000000000000ull;
+	unsigned client_role = (v & RC_NO_SWITCH) ? CTLG : CTLD;
+
+	memset(m, 0, sizeof(*m));
+	send_ice(w, CLIENT, 0, 0x0001, 1, CTLG, ct, 0);
+	if (!(v & RC_NO_CAUSE)) {
+		send_ice(w, SERVER, 1, 0x0001, 2, CTLG, st, 0);
+		m->server_487 = send_ice(w, SERVER, 3, 0x0111, 1, NO_ROLE, 0, 487);
+		m->client_487 = send_ice(w, CLIENT, 4, (v & RC_CLIENT_487) ? 0x0111 : 0x0101, 2,
+					 NO_ROLE, 0, (v & RC_CLIENT_487) ? 487 : 0);
+	}
+	m->switch_req = send_ice(w, CLIENT, 5, 0x0001, 3, client_role, ct, 0);
+	/* A retransmission of the first check keeps its old role: not a switch. */
+	send_ice(w, CLIENT, 8, 0x0001, 1, CTLG, ct, 0);
+	send_ice(w, SERVER, 10, 0x0001, 4, (v & RC_BOTH) ? CTLD : CTLG, st, 0);
+	send_ice(w, SERVER, 12, 0x0101, 3, NO_ROLE, 0, 0);
+	m->flap = send_ice(w, CLIENT, 20, 0x0001, 5, (v & RC_FLAP) ? CTLG : client_role, ct, 0);
+}
+
+static void conflict_run(struct world *w, unsigned v, struct rc_marks *m, const char *role)
+{
+	struct icl_err err = {0};
+
+	world_open(w);
+	for (int a = 0; a < 2; a++)
+		w->c.agent[a].configure = json_pack("{s:s}", "role", role);
+	conflict(w, v, m);
+	ck_assert_msg(world_load(w, NULL, &err) == 0, "%s", err.msg);
+}
+
+static void conflict_done(struct world *w)
+{
+	for (int a = 0; a < 2; a++)
+		json_decref(w->c.agent[a].configure);
+	world_done(w);
+}
+
+START_TEST(role_conflict_settled)
+{
+	struct world w;
+	struct rc_marks m;
+	char d[768];
+
+	conflict_run(&w, 0, &m, "controlling");
+	ck_assert_msg(judge(&w, SCN_EXP_WIRE_ROLE_CONFLICT, SCN_AGENT_BOTH, 0, NULL, 0, d,
+			    sizeof(d)), "%s", d);
+	ck_assert_msg(strstr(d, "got client switching controlling -> controlled at lan-client.pcap"
+				" frame ") != NULL, "%s", d);
+	assert_names(d, "lan-client.pcap", m.switch_req);
+	assert_names(d, "wan-server.pcap", m.server_487);
+	ck_assert_msg(strstr(d, "after a check claiming it") != NULL, "%s", d);
+	ck_assert_msg(strstr(d, "server keeps controlling; 487 from server at") != NULL, "%s", d);
+	conflict_done(&w);
+
+	/* The file says both start controlled: the client's checks then
+	 * change nothing it was told, and the server's never changed. */
+	conflict_run(&w, 0, &m, "controlled");
+	ck_assert(!judge(&w, SCN_EXP_WIRE_ROLE_CONFLICT, SCN_AGENT_BOTH, 0, NULL, 0, d, sizeof(d)));
+	ck_assert_msg(strstr(d, "both switched") != NULL, "%s", d);
+	conflict_done(&w);
+}
+END_TEST
+
+/* Each variant breaks the settlement in one way the check must name. */
+START_TEST(role_conflict_unsettled)
+{
+	static const struct {
+		unsigned v;
+		const char *says;
+	} cases[] = {
+		{ RC_NO_SWITCH, "neither switched: both claim controlling to the end" },
+		{ RC_BOTH, "both switched: client at lan-client.pcap frame " },
+		{ RC_TIE, "client ending controlled with tie-breaker 9000000000000000 against "
+			  "server's 1000000000000000" },
+		{ RC_FLAP, "client changing role 2 times, first at lan-client.pcap frame " },
+		{ RC_NO_CAUSE, "client switching to controlled at lan-client.pcap frame 2 (+0.005 s) "
+			       "with no check claiming controlling and no 487 received before" },
+		{ RC_CLIENT_487, "client answering 487 at lan-client.pcap frame " },
+	};
+	struct world w;
+	struct rc_marks m;
+	char d[768];
+
+	conflict_run(&w, cases[_i].v, &m, "controlling");
+	ck_assert_msg(!judge(&w, SCN_EXP_WIRE_ROLE_CONFLICT, SCN_AGENT_BOTH, 0, NULL, 0, d,
+			     sizeof(d)), "%s", d);
+	ck_assert_msg(strstr(d, cases[_i].says) != NULL, "'%s' lacks '%s'", d, cases[_i].says);
+	if (cases[_i].v == RC_BOTH)
+		ck_assert_msg(strstr(d, ", server at wan-server.pcap frame") != NULL, "%s", d);
+	conflict_done(&w);
+}
+END_TEST
+
+START_TEST(role_conflict_no_roles)
+{
+	struct world w;
+	struct marks m;
+	char d[768];
+
+	/* The plain session's checks claim no role at all. */
+	world_open(&w);
+	for (int a = 0; a < 2; a++)
+		w.c.agent[a].configure = json_pack("{s:s}", "role", "controlling");
+	session(&w, 0, &m);
+	{
+		struct icl_err err = {0};
+
+		ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
+	}
+	ck_assert(!judge(&w, SCN_EXP_WIRE_ROLE_CONFLICT, SCN_AGENT_BOTH, 0, NULL, 0, d, sizeof(d)));
+	ck_assert_msg(strstr(d, "got no Binding request with ICE-CONTROLLING or ICE-CONTROLLED "
+				"from client") != NULL, "%s", d);
+	conflict_done(&w);
+}
+END_TEST
+
+/* Rejected credentials: the server answers the client's checks with 401,
+ * retransmissions included, or with something else. */
+enum { RJ_OK, RJ_SUCCESS, RJ_400, RJ_SILENT, RJ_NONE };
+
+static void rejections(struct world *w, unsigned v, size_t *bad, size_t *bad_req)
+{
+	unsigned type = v == RJ_SUCCESS ? 0x0101 : 0x0111, code = v == RJ_SUCCESS ? 0 : 401;
+
+	if (v == RJ_NONE)
+		return;
+	send_ice(w, CLIENT, 0, 0x0001, 1, CTLG, 7, 0);
+	*bad_req = w->rx;
+	if (v != RJ_SILENT)
+		send_ice(w, SERVER, 1, 0x0111, 1, NO_ROLE, 0, 401);
+	send_ice(w, CLIENT, 20, 0x0001, 2, CTLG, 7, 0);
+	if (v == RJ_SUCCESS || v == RJ_400)
+		*bad_req = w->rx;
+	if (v == RJ_400)
+		code = 400;
+	if (v != RJ_SILENT)
+		*bad = send_ice(w, SERVER, 21, type, 2, NO_ROLE, 0, code);
+}
+
+START_TEST(checks_rejected)
+{
+	static const bool holds_401[] = { [RJ_OK] = true, [RJ_SUCCESS] = false,
+					  [RJ_400] = false, [RJ_SILENT] = false, [RJ_NONE] = false };
+	static const bool holds_any[] = { [RJ_OK] = true, [RJ_SUCCESS] = false,
+					  [RJ_400] = true, [RJ_SILENT] = true, [RJ_NONE] = false };
+	struct icl_err err = {0};
+	struct world w;
+	size_t bad = 0, bad_req = 0;
+	char d[768];
+	struct scn_expect e = { .kind = SCN_EXP_WIRE_REJECTED, .agent = SERVER, .code = 401 };
+	bool ok;
+
+	world_open(&w);
+	rejections(&w, (unsigned)_i, &bad, &bad_req);
+	ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
+	ok = wire_check(w.w, &w.c, &e, d, sizeof(d));
+	ck_assert_msg(ok == holds_401[_i], "variant %d: %s", _i, d);
+	if (_i == RJ_OK)
+		ck_assert_msg(strstr(d, "got 2 check(s) from client, 2 answered with 401"), "%s", d);
+	if (_i == RJ_SUCCESS || _i == RJ_400) {
+		assert_names(d, "wan-server.pcap", bad);
+		assert_names(d, "wan-server.pcap", bad_req);
+		ck_assert_msg(strstr(d, _i == RJ_400 ? "(code 400)" : "binding-success in"), "%s", d);
+	}
+	if (_i == RJ_SILENT)
+		ck_assert_msg(strstr(d, "2 check(s) from client, 0 answered with 401"), "%s", d);
+	if (_i == RJ_NONE)
+		ck_assert_msg(strstr(d, "got no check from a peer at server"), "%s", d);
+	/* Without a code, silence and any error are a rejection. */
+	e.code = -1;
+	ok = wire_check(w.w, &w.c, &e, d, sizeof(d));
+	ck_assert_msg(ok == holds_any[_i], "variant %d, any code: %s", _i, d);
+	/* The client answered nothing. */
+	e.agent = CLIENT;
+	ck_assert(!wire_check(w.w, &w.c, &e, d, sizeof(d)));
+	world_done(&w);
+}
+END_TEST
+
 /* ---- flows --------------------------------------------------------------- */
 
 static json_t *nth_flow(json_t *flows, const char *from, const char *kind, const char *family,
@@ -648,6 +891,10 @@ Suite *wire_suite(void)
 	tcase_add_loop_test(tc, dtls_after_nomination, 0, 3);
 	tcase_add_test(tc, symmetric);
 	tcase_add_test(tc, consent);
+	tcase_add_test(tc, role_conflict_settled);
+	tcase_add_loop_test(tc, role_conflict_unsettled, 0, 6);
+	tcase_add_test(tc, role_conflict_no_roles);
+	tcase_add_loop_test(tc, checks_rejected, 0, RJ_NONE + 1);
 	tcase_add_test(tc, flows);
 	tcase_add_test(tc, flows_same_payload);
 	tcase_add_test(tc, missing_file);
