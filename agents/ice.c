@@ -179,6 +179,19 @@ int ice__remote_by_addr(const struct ice_agent *ag, const union stun_addr *a)
 	return -1;
 }
 
+/* A candidate of component 1 (the only one); foundation and related
+ * address are the caller's. */
+static struct cand *cand_init(struct cand *c, enum cand_type type, const union stun_addr *addr,
+			      uint32_t priority)
+{
+	memset(c, 0, sizeof(*c));
+	c->type = type;
+	c->component = 1;
+	c->priority = priority;
+	c->addr = *addr;
+	return c;
+}
+
 /* 7.2.5.3.1: the mapped address is a local candidate we did not know. */
 int ice__add_local_prflx(struct ice_agent *ag, int base_l, const union stun_addr *a,
 			 uint32_t prio)
@@ -187,12 +200,7 @@ int ice__add_local_prflx(struct ice_agent *ag, int base_l, const union stun_addr
 
 	if (ag->n_local >= ICE__MAX_LOCAL)
 		return -1;
-	c = &ag->lc[ag->n_local];
-	memset(c, 0, sizeof(*c));
-	c->type = CAND_PRFLX;
-	c->component = 1;
-	c->priority = prio;
-	c->addr = *a;
+	c = cand_init(&ag->lc[ag->n_local], CAND_PRFLX, a, prio);
 	c->related = ag->lm[base_l].base;
 	cand_foundation(CAND_PRFLX, &ag->lm[base_l].base, NULL, c->foundation);
 	ag->lm[ag->n_local] = ag->lm[base_l];
@@ -206,12 +214,7 @@ int ice__add_remote_prflx(struct ice_agent *ag, const union stun_addr *a, uint32
 
 	if (ag->n_remote >= ICE__MAX_REMOTE)
 		return -1;
-	c = &ag->rc[ag->n_remote];
-	memset(c, 0, sizeof(*c));
-	c->type = CAND_PRFLX;
-	c->component = 1;
-	c->priority = prio;
-	c->addr = *a;
+	c = cand_init(&ag->rc[ag->n_remote], CAND_PRFLX, a, prio);
 	/* Different from every other remote foundation, as 7.3.1.3 asks. */
 	snprintf(c->foundation, sizeof(c->foundation), "prflx%zu", ag->n_remote);
 	return (int)ag->n_remote++;
@@ -569,12 +572,7 @@ int ice_agent_add_host(struct ice_agent *ag, int sock, const union stun_addr *ad
 				   i >= ICE_MAX_CANDS ? "too many" : "add hosts before checks begin");
 	if (ice__local_by_sock(ag, sock) >= 0 || ice__local_by_addr(ag, addr) >= 0)
 		return icl_err_set(err, ICL_EINPUT, "host candidate: socket or address added twice");
-	c = &ag->lc[i];
-	memset(c, 0, sizeof(*c));
-	c->type = CAND_HOST;
-	c->component = 1;
-	c->priority = cand_priority(CAND_HOST, local_pref, 1);
-	c->addr = *addr;
+	c = cand_init(&ag->lc[i], CAND_HOST, addr, cand_priority(CAND_HOST, local_pref, 1));
 	cand_foundation(CAND_HOST, addr, NULL, c->foundation);
 	ag->lm[i].sock = sock;
 	ag->lm[i].base = *addr;
@@ -586,8 +584,6 @@ int ice_agent_add_host(struct ice_agent *ag, int sock, const union stun_addr *ad
 	return 0;
 }
 
-/* Make room for a gathered candidate at lc[n_host]: the learned
- * (peer-reflexive) ones after it move up one, and the pairs follow. */
 /* A slot among the gathered candidates (after the hosts, before the
  * peer-reflexive ones) holding a candidate of `type` at `addr`, its
  * priority from `local_pref`; the caller fills related address,
@@ -596,7 +592,6 @@ static int gathered_slot(struct ice_agent *ag, enum cand_type type, const union 
 			 uint16_t local_pref, struct icl_err *err)
 {
 	size_t i = ag->n_host;
-	struct cand *c;
 
 	if (i >= ICE_MAX_CANDS || ag->n_local >= ICE__MAX_LOCAL)
 		return icl_err_set(err, -ENOSPC, "candidate: more than %d gathered", ICE_MAX_CANDS);
@@ -607,12 +602,7 @@ static int gathered_slot(struct ice_agent *ag, enum cand_type type, const union 
 			ag->pairs[k].l++;
 	ag->n_host++;
 	ag->n_local++;
-	c = &ag->lc[i];
-	memset(c, 0, sizeof(*c));
-	c->type = type;
-	c->component = 1;
-	c->priority = cand_priority(type, local_pref, 1);
-	c->addr = *addr;
+	cand_init(&ag->lc[i], type, addr, cand_priority(type, local_pref, 1));
 	return (int)i;
 }
 

@@ -2121,27 +2121,51 @@ START_TEST(test_lite_restart_old_credentials)
 }
 END_TEST
 
+/* A lite agent with consent timeout C_TIMEOUT whose first credentials
+ * nominated `from` at `prio`; `h` is left holding those credentials,
+ * which `pwd` and `user` keep (the agent forgets them at a restart). */
+static void lite_nominated(struct solo *s, struct hreq *h, char pwd[257], char user[300],
+			   uint32_t prio, const union stun_addr *from)
+{
+	struct ice_config cfg = lite_cfg();
+
+	cfg.consent_timeout_ms = C_TIMEOUT;
+	solo_init(s, &cfg);
+	snprintf(pwd, 257, "%s", ice_agent_pwd(s->n.ag));
+	snprintf(user, 300, "%s:peer", ice_agent_ufrag(s->n.ag));
+	*h = (struct hreq){ .user = user, .key = pwd, .prio = prio, .role = R_CONTROLLING,
+			    .tb = 42, .use_cand = true };
+	ask(s, h, from);
+}
+
+/* Three consent timeouts in 500 ms steps: the peer's check `h` from
+ * `from` at each step if `feed`, and the agent's timers. */
+static void consent_steps(struct solo *s, const struct hreq *h, const union stun_addr *from,
+			  bool feed)
+{
+	uint8_t buf[MSG_MAX];
+
+	for (s->net.now = 500; s->net.now < 3 * C_TIMEOUT; s->net.now += 500) {
+		if (feed)
+			inject(&s->n, 0, from, buf, mk_req(buf, h));
+		if (ice_agent_deadline(s->n.ag) <= s->net.now)
+			ice_agent_tick(s->n.ag, s->net.now);
+	}
+}
+
 /* RFC 8445 9 on a lite agent: a restart flushes the nominations.  A tuple
  * nominated before it, however high its priority, no longer outranks the
  * first one nominated with the new credentials; until that one the old
  * tuple carries data.  Then only the new tuple's consent counts. */
 START_TEST(test_lite_restart_flushes_nominations)
 {
-	struct ice_config cfg = lite_cfg();
 	struct solo s;
 	char old_p[257], ou[300], nu[] = "newufrag:peer", np[] = "newpassword0123456789abc";
 	union stun_addr from_old = A("198.51.100.2", 5001), from_new = A("198.51.100.3", 5002);
 	struct hreq h;
 	struct icl_err err;
-	uint8_t buf[MSG_MAX];
 
-	cfg.consent_timeout_ms = C_TIMEOUT;
-	solo_init(&s, &cfg);
-	snprintf(old_p, sizeof(old_p), "%s", ice_agent_pwd(s.n.ag));
-	snprintf(ou, sizeof(ou), "%s:peer", ice_agent_ufrag(s.n.ag));
-	h = (struct hreq){ .user = ou, .key = old_p, .prio = 1862270975, .role = R_CONTROLLING,
-			   .tb = 42, .use_cand = true };
-	ask(&s, &h, &from_old);
+	lite_nominated(&s, &h, old_p, ou, 1862270975, &from_old);
 	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));
 
 	s.net.now = 100;
@@ -2167,11 +2191,7 @@ START_TEST(test_lite_restart_flushes_nominations)
 
 	/* Consent on the new tuple keeps it; the old one is no candidate. */
 	h.use_cand = false;
-	for (s.net.now = 500; s.net.now < 3 * C_TIMEOUT; s.net.now += 500) {
-		inject(&s.n, 0, &from_new, buf, mk_req(buf, &h));
-		if (ice_agent_deadline(s.n.ag) <= s.net.now)
-			ice_agent_tick(s.n.ag, s.net.now);
-	}
+	consent_steps(&s, &h, &from_new, true);
 	ck_assert(!went_through(&s.n, ICE_DISCONNECTED));
 	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_new));
 	ck_assert_uint_eq(s.n.n_sel, 2);
@@ -2185,22 +2205,14 @@ END_TEST
  * old credentials belongs to the flushed session and selects nothing. */
 START_TEST(test_lite_restart_kept_tuple)
 {
-	struct ice_config cfg = lite_cfg();
 	struct solo s;
 	char old_p[257], ou[300], nu[] = "newufrag:peer", np[] = "newpassword0123456789abc";
 	union stun_addr from_old = A("198.51.100.2", 5001), other = A("198.51.100.4", 5004);
 	struct hreq h;
 	struct icl_err err;
-	uint8_t buf[MSG_MAX];
 	bool fed = _i == 0;
 
-	cfg.consent_timeout_ms = C_TIMEOUT;
-	solo_init(&s, &cfg);
-	snprintf(old_p, sizeof(old_p), "%s", ice_agent_pwd(s.n.ag));
-	snprintf(ou, sizeof(ou), "%s:peer", ice_agent_ufrag(s.n.ag));
-	h = (struct hreq){ .user = ou, .key = old_p, .prio = 1862270719, .role = R_CONTROLLING,
-			   .tb = 42, .use_cand = true };
-	ask(&s, &h, &from_old);
+	lite_nominated(&s, &h, old_p, ou, 1862270719, &from_old);
 	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", np, 0, &err), 0);
 	/* Higher priority, old credentials: answered, not nominated. */
 	h.prio = 1862270975;
@@ -2208,12 +2220,7 @@ START_TEST(test_lite_restart_kept_tuple)
 	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));
 	ck_assert_uint_eq(s.n.n_sel, 1);
 	h.use_cand = false;
-	for (s.net.now = 500; s.net.now < 3 * C_TIMEOUT; s.net.now += 500) {
-		if (fed)
-			inject(&s.n, 0, &from_old, buf, mk_req(buf, &h));
-		if (ice_agent_deadline(s.n.ag) <= s.net.now)
-			ice_agent_tick(s.n.ag, s.net.now);
-	}
+	consent_steps(&s, &h, &from_old, fed);
 	if (fed) {
 		ck_assert(!went_through(&s.n, ICE_DISCONNECTED));
 		ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &from_old));

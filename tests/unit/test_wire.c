@@ -165,17 +165,24 @@ static size_t xmit(struct world *w, int from, double ms, bool v6, unsigned cport
 	return n;
 }
 
+/* A STUN header in `cap` zeroed bytes: magic cookie, a transaction ID
+ * made of `tag` and `txid` (the length is the caller's). */
+static void stun_head(uint8_t *b, size_t cap, unsigned type, uint8_t tag, unsigned txid)
+{
+	memset(b, 0, cap);
+	put16(b, type);
+	b[4] = 0x21, b[5] = 0x12, b[6] = 0xA4, b[7] = 0x42;
+	b[8] = tag;
+	b[19] = (uint8_t)txid;
+}
+
 /* A STUN message: header, PRIORITY, then USE-CANDIDATE if asked (so that
  * finding it means walking the attributes). */
 static size_t stun(uint8_t *b, unsigned type, unsigned txid, bool use_candidate)
 {
 	size_t n = 20;
 
-	memset(b, 0, 40);
-	put16(b, type);
-	b[4] = 0x21, b[5] = 0x12, b[6] = 0xA4, b[7] = 0x42;
-	b[8] = 0xab;
-	b[19] = (uint8_t)txid;
+	stun_head(b, 40, type, 0xab, txid);
 	put16(b + n, 0x0024);
 	put16(b + n + 2, 4);
 	b[n + 7] = 0x7e;
@@ -498,11 +505,7 @@ static size_t stun_ice(uint8_t *b, unsigned type, unsigned txid, unsigned role, 
 {
 	size_t n = 20;
 
-	memset(b, 0, 64);
-	put16(b, type);
-	b[4] = 0x21, b[5] = 0x12, b[6] = 0xA4, b[7] = 0x42;
-	b[8] = 0xcd;
-	b[19] = (uint8_t)txid;
+	stun_head(b, 64, type, 0xcd, txid);
 	if (code > 0) {
 		put16(b + n, 0x0009);
 		put16(b + n + 2, 4);
