@@ -184,7 +184,9 @@ void ice__consent_request(struct ice_agent *ag, int l, const union stun_addr *fr
 
 	if (pi >= 0)
 		ag->pairs[pi].consent_ms = ag->now_ms;
-	/* The tuple kept for data across a restart is no pair any more. */
+	/* The tuple kept for data across a restart is no pair any more.  A
+	 * full agent's kept pair lives on the answers to its own consent
+	 * requests instead, which go on with the old credentials (5.1). */
 	if (ag->cfg.lite && ag->keep_sel && ag->lm[l].sock == ag->sel_info.sock &&
 	    stun_addr_equal(from, &ag->sel_info.remote))
 		ag->kept_consent_ms = ag->now_ms;

@@ -194,6 +194,22 @@ static void full_triggered(struct req *q)
 		nominate_from_request(ag, pi);
 }
 
+/* What an answered check teaches: a nominated tuple (lite), a triggered
+ * check and perhaps a nomination (full).  Nothing when it was signed with
+ * the credentials from before a restart: they keep the old tuple alive
+ * (spec item 14), but the session they belong to is over, its pairs and
+ * nominations flushed (RFC 8445 9); learning from it would put them back
+ * into the new check list. */
+static void learn(struct req *q)
+{
+	if (q->old_creds)
+		return;
+	if (q->ag->cfg.lite)
+		lite_nominate(q);
+	else
+		full_triggered(q);
+}
+
 void ice__handle_request(struct ice_agent *ag, int sock,
 			 const union stun_addr *from, const struct stun_msg *msg)
 {
@@ -219,15 +235,8 @@ void ice__handle_request(struct ice_agent *ag, int sock,
 	answer(&q, code, why);
 	if (code != 0)
 		return;
-	if (ag->cfg.lite) {
+	if (ag->cfg.lite)
 		ice__quirk_checked(ag, q.l, from, msg->priority);
-		/* The old credentials of a restart keep the old tuple alive
-		 * (spec item 14), but the session they belong to is over: its
-		 * nominations no longer count (RFC 8445 9). */
-		if (!q.old_creds)
-			lite_nominate(&q);
-	} else {
-		full_triggered(&q);
-	}
+	learn(&q);
 	ice__consent_request(ag, q.l, from);
 }

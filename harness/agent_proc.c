@@ -81,24 +81,31 @@ static void one_line(struct aproc *ap, char *line)
 	json_decref(o);
 }
 
-/* Hand every complete line to one_line; keep the rest for the next read. */
-static void split_lines(struct aproc *ap)
+/* Hand every complete line to one_line; keep the rest for the next read.
+ * A line that fills the buffer is refused whole, once, and the rest of it
+ * up to its newline is dropped: cut into pieces, its tail could parse as
+ * an event the agent never sent. */
+void aproc__split(struct aproc *ap, size_t n)
 {
-	char *start = ap->buf, *nl;
+	char *start = ap->buf, *end, *nl;
 
-	ap->buf[ap->len] = '\0';
-	while ((nl = memchr(start, '\n', ap->len - (size_t)(start - ap->buf)))) {
+	ap->len += n;
+	end = ap->buf + ap->len;
+	while ((nl = memchr(start, '\n', (size_t)(end - start)))) {
 		*nl = '\0';
-		if (nl > start)
+		if (ap->skipping)
+			ap->skipping = false;
+		else if (nl > start)
 			one_line(ap, start);
 		start = nl + 1;
 	}
-	ap->len -= (size_t)(start - ap->buf);
+	ap->len = (size_t)(end - start);
 	memmove(ap->buf, start, ap->len);
 	if (ap->len == sizeof(ap->buf) - 1) {
-		ap->len = 0;
-		if (ap->on_bad)
+		if (!ap->skipping && ap->on_bad)
 			ap->on_bad(ap, "an event line longer than 65535 bytes");
+		ap->skipping = true;
+		ap->len = 0;
 	}
 }
 
@@ -132,8 +139,7 @@ static void read_out(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n > 0) {
 		if (flooding(ap, (size_t)n))
 			return;
-		ap->len += (size_t)n;
-		split_lines(ap);
+		aproc__split(ap, (size_t)n);
 	} else if (n < 0) {
 		close_handle(ap, (uv_handle_t *)s);
 	}

@@ -75,6 +75,7 @@ struct aproc {
 	uv_pipe_t in, out, err;
 	char buf[APROC_LINE_MAX];
 	size_t len;
+	bool skipping;            /* dropping the rest of an overlong line */
 	char errbuf[4096];
 	uint64_t t0_ns;
 	bool proc_inited;
@@ -91,6 +92,11 @@ int aproc_spawn(struct aproc *ap, uv_loop_t *loop, const struct topo *t, const c
  * NULL with `why` (one line, at most `cap` bytes, naming line `lineno`)
  * saying what is wrong.  Pure: no I/O, no state; the reader uses it. */
 json_t *aproc_parse_event(const char *line, unsigned lineno, char *why, size_t cap);
+
+/* The reader's own step, public for its tests: `n` bytes were just
+ * written at buf + len (at most sizeof(buf) - 1 - len).  Each complete
+ * line goes to on_event or on_bad; an overlong line is one on_bad. */
+void aproc__split(struct aproc *ap, size_t n);
 
 /* Write one command line.  Takes ownership of `cmd`. */
 int aproc_send(struct aproc *ap, json_t *cmd, struct icl_err *err);

@@ -60,7 +60,8 @@ typedef int (*kind_fn)(struct item *it, struct fy_node *v);
 
 struct kind_def {
 	const char *key;
-	const char *const *mods;   /* modifiers it takes, NULL-terminated */
+	const char *const *mods;   /* modifiers it takes, NULL-terminated; NULL: they
+				    * depend on the value (wire_mods) */
 	int agent;                 /* default agent */
 	kind_fn read;
 };
@@ -399,6 +400,9 @@ static const char *const m_check[] = { "agent", "within", "after", "never", NULL
 static const char *const m_data[] = { "agent", "within", "after", NULL };
 static const char *const m_agent[] = { "agent", NULL };
 static const char *const m_none[] = { NULL };
+/* The wire checks read the whole capture; only checks-rejected has a
+ * moment to bound: when its first rejection left (wire_mods). */
+static const char *const m_within[] = { "within", NULL };
 
 static const struct kind_def kinds[] = {
 	{ "ice", m_state, SCN_AGENT_BOTH, read_ice },
@@ -409,7 +413,7 @@ static const struct kind_def kinds[] = {
 	{ "data-echoed", m_data, SCN_AGENT_BOTH, read_data_echoed },
 	{ "errors", m_agent, SCN_AGENT_BOTH, read_errors },
 	{ "error", m_agent, SCN_AGENT_ANY, read_error },
-	{ "wire", m_none, SCN_AGENT_BOTH, read_wire },
+	{ "wire", NULL, SCN_AGENT_BOTH, read_wire }, /* NULL: wire_mods, once read */
 	{ "check", m_check, SCN_AGENT_BOTH, read_check },
 	{ "role-conflict", m_none, SCN_AGENT_BOTH, read_role_conflict },
 };
@@ -519,30 +523,56 @@ static int find_kind(struct scn_ctx *c, struct fy_node *item, const struct kind_
 	return 0;
 }
 
-/* Modifiers the kind does not take. */
-static int check_mods(struct scn_ctx *c, struct fy_node *item, const struct kind_def *d)
+/* Modifiers of `item` not in `mods`; `label` names the assertion in the
+ * message ("ice", "wire: no-dtls"). */
+static int check_mods(struct scn_ctx *c, struct fy_node *item, const struct kind_def *d,
+		      const char *const *mods, const char *label)
 {
 	struct fy_node_pair *p;
 	char key[64], list[96] = "";
 	void *iter = NULL;
 
-	for (size_t i = 0; d->mods[i] != NULL; i++)
+	for (size_t i = 0; mods[i] != NULL; i++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-			 d->mods[i]);
+			 mods[i]);
 	while ((p = fy_node_mapping_iterate(item, &iter)) != NULL) {
 		key_text(c, p, key, sizeof(key));
-		if (!strcmp(key, d->key) || listed(d->mods, key))
+		if (!strcmp(key, d->key) || listed(mods, key))
 			continue;
 		if (!strcmp(d->key, "same-tuple") && !strcmp(key, "agent"))
 			return fail_key(c, fy_node_pair_key(p), key, "does not apply to '%s': it "
-					"compares the two agents' selected pairs", d->key);
+					"compares the two agents' selected pairs", label);
 		if (list[0] == '\0')
 			return fail_key(c, fy_node_pair_key(p), key, "does not apply to '%s' (it "
-					"takes no modifiers)", d->key);
+					"takes no modifiers)", label);
 		return fail_key(c, fy_node_pair_key(p), key, "does not apply to '%s' (it takes: %s)",
-				d->key, list);
+				label, list);
 	}
 	return 0;
+}
+
+/* The modifiers of the wire check `e` (already read), and its name for
+ * messages.  Only checks-rejected takes one: `within`, how soon its first
+ * rejection left after the first check arrived (wire.c).  The others
+ * judge the whole capture; role-conflict-resolved could bound its switch,
+ * but from which check is a choice the file would not show, so it takes
+ * none.  `after` and `never` fit no wire check: the no-* checks already
+ * say "never", and an early rejection is no fault. */
+static const char *const *wire_mods(const struct scn_expect *e, char *label, size_t size)
+{
+	static const char *const names[] = {
+		[SCN_EXP_WIRE_NO_DTLS] = "no-dtls",
+		[SCN_EXP_WIRE_NO_SUCCESS] = "no-binding-success",
+		[SCN_EXP_WIRE_DTLS_AFTER_NOMINATION] = "dtls-after-use-candidate",
+		[SCN_EXP_WIRE_SYMMETRIC] = "symmetric-responses",
+		[SCN_EXP_WIRE_CONSENT] = "consent-interval",
+		[SCN_EXP_WIRE_ROLE_CONFLICT] = "role-conflict-resolved",
+		[SCN_EXP_WIRE_REJECTED] = "checks-rejected",
+	};
+	const char *name = (size_t)e->kind < sizeof(names) / sizeof(names[0]) ? names[e->kind] : NULL;
+
+	snprintf(label, size, "wire: %s", name ? name : "?");
+	return e->kind == SCN_EXP_WIRE_REJECTED ? m_within : m_none;
 }
 
 static int read_mods(struct item *it, struct fy_node *item)
@@ -611,6 +641,9 @@ static int check_timing(struct item *it, struct fy_node *item)
 		return fail_mod(it, item, "after", "%s is not before 'within' (%s): nothing could "
 				"happen in between", scn_fmt_ms(e->after_ms, a, sizeof(a)),
 				scn_fmt_ms(e->within_ms, b, sizeof(b)));
+	if (has_within && e->kind == SCN_EXP_WIRE_REJECTED && e->code < 0)
+		return fail_mod(it, item, "within", "bounds the first rejection with 'code', and "
+				"without 'code' silence passes too: give the code");
 	if (scn_pair(it->c, item, "reason") != NULL && (e->never || e->text[0] == '\0'))
 		return fail_mod(it, item, "reason", e->never ? "has no meaning for what must never "
 				"happen" : "give the text the state's reason must contain");
@@ -686,6 +719,10 @@ static void what_wire(const struct scn_case *k, struct scn_expect *e)
 	else if (e->kind == SCN_EXP_WIRE_ROLE_CONFLICT)
 		set_what(e, "on the wire, exactly one agent's checks change role; the roles end "
 			 "opposite");
+	else if (e->kind == SCN_EXP_WIRE_REJECTED && e->code > 0 && e->within_ms)
+		set_what(e, "%s answers the peer's checks with %d only, never success, the first "
+			 "within %u ms of the first check's arrival", subject(k, e->agent), e->code,
+			 e->within_ms);
 	else if (e->kind == SCN_EXP_WIRE_REJECTED && e->code > 0)
 		set_what(e, "%s answers the peer's checks with %d only, never success",
 			 subject(k, e->agent), e->code);
@@ -749,6 +786,17 @@ static void what_item(const struct scn_case *k, struct scn_expect *e)
 		what_wire(k, e);
 }
 
+/* A wire item's modifiers depend on which check its value names, so they
+ * are checked once it is read. */
+static int check_wire_mods(struct scn_ctx *c, struct fy_node *item, const struct kind_def *d,
+			   const struct scn_expect *e)
+{
+	char label[48];
+	const char *const *mods = wire_mods(e, label, sizeof(label));
+
+	return check_mods(c, item, d, mods, label);
+}
+
 /* ---- items and the list ------------------------------------------------------------------ */
 
 static int read_item(struct scn_ctx *c, struct fy_node *item, const struct scn_case *k,
@@ -760,13 +808,15 @@ static int read_item(struct scn_ctx *c, struct fy_node *item, const struct scn_c
 	int rc;
 
 	e->src = scn_src(c, item);
-	if ((rc = find_kind(c, item, &d)) < 0 || (rc = check_mods(c, item, d)) < 0)
+	if ((rc = find_kind(c, item, &d)) < 0 ||
+	    (d->mods != NULL && (rc = check_mods(c, item, d, d->mods, d->key)) < 0))
 		return rc;
 	e->agent = d->agent;
 	old = scn_path_key(c, d->key);
 	rc = d->read(&it, fy_node_pair_value(scn_pair(c, item, d->key)));
 	scn_path_pop(c, old);
-	if (rc < 0 || (rc = read_mods(&it, item)) < 0 || (rc = check_timing(&it, item)) < 0)
+	if (rc < 0 || (d->mods == NULL && (rc = check_wire_mods(c, item, d, e)) < 0) ||
+	    (rc = read_mods(&it, item)) < 0 || (rc = check_timing(&it, item)) < 0)
 		return rc;
 	what_item(k, e);
 	return 0;

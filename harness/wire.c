@@ -52,7 +52,12 @@
  *  - SCN_EXP_WIRE_REJECTED: every response of the agent to a request its
  *    peer sent (a receipt matched to the peer's send) is an error response,
  *    of code e->code if that is >= 0, and then at least one was sent; at
- *    least one such request must have arrived.
+ *    least one such request must have arrived.  With e->within_ms (only
+ *    with a code), the first such error leaves at most that long after the
+ *    first of the peer's requests arrived, both times as captured at the
+ *    agent's node.  Not from the session's start, as the events' `within`:
+ *    wire_check has only the captures, which carry no mark of that start;
+ *    and the arrival is what the agent answers for.
  * An agent of SCN_AGENT_BOTH must satisfy the check for every agent,
  * SCN_AGENT_ANY for one.  Details name datagrams as "FILE frame N (+S s)
  * SRC -> DST", S counted from the first datagram of the whole capture.
@@ -1038,48 +1043,106 @@ static bool from_peer(const struct wire_dg *d, int a)
 	return d->kind == WK_REQ && d->receiver == a && d->origin >= 0 && d->origin != a;
 }
 
-/* Every response of `a` to its peer's checks is an error (of e->code if
- * given, then at least one); at least one such check must have arrived. */
-static bool rejected(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
-		     size_t cap)
-{
-	size_t reached = 0, answered = 0;
-	char expect[128], how[24] = "an error", rs[256], qs[256];
-	struct wire_index ix;
-	int peer = -1;
+/* What `a` did with its peer's checks: how many arrived and how many were
+ * rejected as asked; the first of each, and the first answer that is not
+ * such a rejection (with its request).  Indices, or WIRE_NONE. */
+struct wire_rejections {
+	size_t reached, answered;
+	size_t first_check, first_reject;
+	size_t bad, bad_check;
+	int peer;
+};
 
-	if (e->code > 0)
-		snprintf(how, sizeof(how), "%d", e->code);
-	snprintf(expect, sizeof(expect), "expected %s to answer the peer's checks with %s%s",
-		 agent_name(w, a), e->code > 0 ? how : "no success", e->code > 0 ? " only" : "");
+static int scan_rejections(const struct wire_view *w, const struct scn_expect *e, int a,
+			   struct wire_rejections *s)
+{
+	struct wire_index ix;
+
+	*s = (struct wire_rejections){ .first_check = WIRE_NONE, .first_reject = WIRE_NONE,
+				       .bad = WIRE_NONE, .bad_check = WIRE_NONE, .peer = -1 };
 	if (index_build(&ix, w, want_request, key_txid) < 0)
-		return snprintf(detail, cap, "out of memory"), false;
-	for (size_t i = 0; i < w->n; i++) {
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n && s->bad == WIRE_NONE; i++) {
 		size_t q;
 
-		if (from_peer(&w->dg[i], a))
-			reached++, peer = w->dg[i].origin;
+		if (from_peer(&w->dg[i], a)) {
+			s->first_check = s->reached++ ? s->first_check : i;
+			s->peer = w->dg[i].origin;
+		}
 		if (w->dg[i].sender != a || !is_response(w->dg[i].kind) ||
 		    (q = request_of(w, &ix, i, true, a)) == WIRE_NONE || !from_peer(&w->dg[q], a))
 			continue;
 		if (w->dg[i].kind == WK_ERR && (e->code < 0 || w->dg[i].code == e->code)) {
-			answered++;
+			s->first_reject = s->answered++ ? s->first_reject : i;
 			continue;
 		}
-		fmt_dg(rs, sizeof(rs), w, &w->dg[i]);
-		fmt_ref(qs, sizeof(qs), w, q);
-		snprintf(detail, cap, "%s; got %s (code %d) answering %s's check at %s", expect, rs,
-			 w->dg[i].code, agent_name(w, w->dg[q].origin), qs);
-		index_free(&ix);
-		return false;
+		s->bad = i;
+		s->bad_check = q;
 	}
 	index_free(&ix);
-	if (reached == 0)
+	return 0;
+}
+
+/* e->within_ms bounds the first rejection of code e->code, counted from
+ * the first of the peer's checks to arrive (both as captured at `a`'s
+ * node): the captures carry no mark of the case's start, and this is
+ * what `a` answers for.  Appends to `detail`, which holds the counts. */
+static bool rejected_in_time(const struct wire_view *w, const struct scn_expect *e,
+			     const struct wire_rejections *s, char *detail, size_t cap)
+{
+	const struct wire_dg *r = &w->dg[s->first_reject];
+	double ms = (double)(r->ns - w->dg[s->first_check].ns) / 1e6;
+	size_t n = strlen(detail);
+	char rs[256], qs[128];
+
+	if (ms <= e->within_ms) {
+		snprintf(detail + n, cap - n, ", the first %.1f ms after the first check arrived",
+			 ms);
+		return true;
+	}
+	fmt_dg(rs, sizeof(rs), w, r);
+	fmt_ref(qs, sizeof(qs), w, s->first_check);
+	snprintf(detail + n, cap - n, "; the first, %s, left %.1f ms after the first check "
+		 "arrived at %s: later than %u ms", rs, ms, qs, e->within_ms);
+	return false;
+}
+
+/* Every response of `a` to its peer's checks is an error (of e->code if
+ * given, then at least one, the first within e->within_ms if set); at
+ * least one such check must have arrived. */
+static bool rejected(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
+		     size_t cap)
+{
+	char expect[192], how[24] = "an error", when[80] = "", rs[256], qs[256];
+	struct wire_rejections s;
+
+	if (e->code > 0)
+		snprintf(how, sizeof(how), "%d", e->code);
+	if (e->code > 0 && e->within_ms)
+		snprintf(when, sizeof(when), ", the first within %u ms of the first check's arrival",
+			 e->within_ms);
+	snprintf(expect, sizeof(expect), "expected %s to answer the peer's checks with %s%s%s",
+		 agent_name(w, a), e->code > 0 ? how : "no success", e->code > 0 ? " only" : "",
+		 when);
+	if (scan_rejections(w, e, a, &s) < 0)
+		return snprintf(detail, cap, "out of memory"), false;
+	if (s.bad != WIRE_NONE) {
+		fmt_dg(rs, sizeof(rs), w, &w->dg[s.bad]);
+		fmt_ref(qs, sizeof(qs), w, s.bad_check);
+		return snprintf(detail, cap, "%s; got %s (code %d) answering %s's check at %s",
+				expect, rs, w->dg[s.bad].code, agent_name(w, w->dg[s.bad_check].origin),
+				qs), false;
+	}
+	if (s.reached == 0)
 		return snprintf(detail, cap, "%s; got no check from a peer at %s", expect,
 				agent_name(w, a)), false;
-	snprintf(detail, cap, "%s; got %zu check(s) from %s, %zu answered with %s", expect, reached,
-		 agent_name(w, peer), answered, how);
-	return e->code < 0 || answered > 0;
+	snprintf(detail, cap, "%s; got %zu check(s) from %s, %zu answered with %s", expect,
+		 s.reached, agent_name(w, s.peer), s.answered, how);
+	if (e->code < 0)
+		return true;
+	if (s.answered == 0)
+		return false;
+	return !e->within_ms || rejected_in_time(w, e, &s, detail, cap);
 }
 
 /* Per agent, combined as e->agent asks. */

@@ -37,7 +37,9 @@ void wire_free(struct wire_view *w);
 /* Judge one wire expectation (kind SCN_EXP_WIRE_*) of `c`.  Returns
  * whether it holds; `detail` gets one line with expected vs actual, naming
  * the offending datagram (file, frame number as tshark counts, time,
- * 5-tuple) when it fails. */
+ * 5-tuple) when it fails.  Times are capture times: a `within` counts
+ * from an event on the wire (wire.c says which), not from the session's
+ * start. */
 bool wire_check(const struct wire_view *w, const struct scn_case *c, const struct scn_expect *e,
 		char *detail, size_t cap);
 

@@ -47,6 +47,11 @@ struct nat_gen {
 	unsigned life;
 	unsigned index;
 	bool v6hash;              /* IPv6: addresses in map keys as hashes */
+	/* The state this behaviour reads (nat_gen_needs()); nothing else is
+	 * emitted, because every dynamic set costs a hash table at load and
+	 * its update a lookup on every packet of every mapped flow. */
+	bool emap, eps, inbound, used, fmap;
+	bool dnats;               /* pre DNATs some flows: learn_in needed */
 };
 
 /* nft 1.0.6 mis-allocates registers for dynamic updates with IPv6
@@ -161,9 +166,19 @@ static int nat_check(const struct topo_nat *nat, const struct nat_ifaces *ifs,
 	return 0;
 }
 
-static bool nat_pp_needs_eps(const struct topo_nat *nat)
+/* paddr/pport are read by EIF's and hairpinning's DNAT, `used` by port
+ * preservation, faddr/fport by ADF's DNAT; APDF without hairpinning
+ * DNATs nothing, and then no reply can carry `ct status dnat`. */
+static void nat_gen_needs(struct nat_gen *g)
 {
-	return nat->port_preservation && nat->mapping != TOPO_ENDPOINT_INDEPENDENT;
+	const struct topo_nat *nat = g->nat;
+
+	g->emap = nat->mapping != TOPO_ADDRESS_AND_PORT_DEPENDENT;
+	g->eps = nat->port_preservation && nat->mapping != TOPO_ENDPOINT_INDEPENDENT;
+	g->inbound = nat->filtering == TOPO_ENDPOINT_INDEPENDENT || nat->hairpinning;
+	g->used = nat->port_preservation;
+	g->fmap = nat->filtering == TOPO_ADDRESS_DEPENDENT;
+	g->dnats = g->inbound || g->fmap;
 }
 
 /* A dynamic set/map whose elements expire after the mapping lifetime.
@@ -190,25 +205,27 @@ static void nat_emit_state(const struct nat_gen *g)
 	fprintf(g->f, "\tct timeout udp_life {\n\t\tprotocol udp\n\t\tl3proto %s\n"
 		"\t\tpolicy = { unreplied : %u, replied : %u }\n\t}\n",
 		g->fam, g->life, g->life);
-	if (g->nat->mapping == TOPO_ENDPOINT_INDEPENDENT ||
-	    (g->nat->mapping == TOPO_ADDRESS_DEPENDENT && g->v6hash)) {
+	if (g->emap && (g->nat->mapping == TOPO_ENDPOINT_INDEPENDENT || g->v6hash)) {
 		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : inet_service", k);
 		nat_emit_dyn(g, "map", "emap", type);
-	} else if (g->nat->mapping == TOPO_ADDRESS_DEPENDENT) {
+	} else if (g->emap) {
 		snprintf(type, sizeof(type),
 			 "inet_proto . inet_service . %s . %s : inet_service", a, a);
 		nat_emit_dyn(g, "map", "emap", type);
 	}
-	if (nat_pp_needs_eps(g->nat)) {
+	if (g->eps) {
 		snprintf(type, sizeof(type), "inet_proto . inet_service . %s", a);
 		nat_emit_dyn(g, "set", "eps", type);
 	}
-	snprintf(type, sizeof(type), "inet_proto . inet_service : %s", a);
-	nat_emit_dyn(g, "map", "paddr", type);
-	nat_emit_dyn(g, "map", "pport", "inet_proto . inet_service : inet_service");
+	if (g->inbound) {
+		snprintf(type, sizeof(type), "inet_proto . inet_service : %s", a);
+		nat_emit_dyn(g, "map", "paddr", type);
+		nat_emit_dyn(g, "map", "pport", "inet_proto . inet_service : inet_service");
+	}
 	/* nft cannot test membership in a map, hence a set of the keys. */
-	nat_emit_dyn(g, "set", "used", "inet_proto . inet_service");
-	if (g->nat->filtering == TOPO_ADDRESS_DEPENDENT) {
+	if (g->used)
+		nat_emit_dyn(g, "set", "used", "inet_proto . inet_service");
+	if (g->fmap) {
 		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : %s", k, a);
 		nat_emit_dyn(g, "map", "faddr", type);
 		snprintf(type, sizeof(type), "inet_proto . inet_service . %s : inet_service", k);
@@ -311,7 +328,7 @@ static void nat_emit_out_new(const struct nat_gen *g)
 		/* First mapping of the endpoint and its port is free: plain
 		 * snat keeps the port (nf_nat keeps a unique tuple as is). */
 		fprintf(g->f, "\t\t");
-		if (nat_pp_needs_eps(nat))
+		if (g->eps)
 			fprintf(g->f, "meta l4proto . th sport . %s saddr != @eps ", f);
 		fprintf(g->f, "meta l4proto . th sport != @used snat %s to %s\n", f, g->ext);
 		fprintf(g->f, "\t\tmeta l4proto { tcp, udp } snat %s to %s:1024-65535 random\n", f, g->ext_to);
@@ -349,7 +366,7 @@ static void nat_emit_learn_rules(const struct nat_gen *g, const char *name,
 	snprintf(in, sizeof(in), "meta l4proto . %s . %s", iport, iaddr);
 	snprintf(remote, sizeof(remote), "ct %s %s %s", e->rdir, f, e->raddr);
 	fprintf(g->f, "\tchain %s {\n", name);
-	if (g->nat->mapping != TOPO_ADDRESS_AND_PORT_DEPENDENT) {
+	if (g->emap) {
 		bool adm = g->nat->mapping == TOPO_ADDRESS_DEPENDENT;
 
 		if (g->v6hash)
@@ -360,12 +377,15 @@ static void nat_emit_learn_rules(const struct nat_gen *g, const char *name,
 				 adm ? remote : "", adm ? " . " : "", iaddr);
 		nat_emit_update(g, "emap", key, "th sport");
 	}
-	if (nat_pp_needs_eps(g->nat))
+	if (g->eps)
 		nat_emit_update(g, "eps", in, NULL);
-	nat_emit_update(g, "paddr", "meta l4proto . th sport", iaddr);
-	nat_emit_update(g, "pport", "meta l4proto . th sport", iport);
-	nat_emit_update(g, "used", "meta l4proto . th sport", NULL);
-	if (g->nat->filtering == TOPO_ADDRESS_DEPENDENT) {
+	if (g->inbound) {
+		nat_emit_update(g, "paddr", "meta l4proto . th sport", iaddr);
+		nat_emit_update(g, "pport", "meta l4proto . th sport", iport);
+	}
+	if (g->used)
+		nat_emit_update(g, "used", "meta l4proto . th sport", NULL);
+	if (g->fmap) {
 		if (g->v6hash)
 			snprintf(key, sizeof(key), "meta l4proto . th sport . jhash %s mod %s",
 				 remote, NAT_HASH_MOD);
@@ -383,6 +403,10 @@ static void nat_emit_learn(const struct nat_gen *g)
 	static const struct nat_ends in = { "reply", "original", "saddr" };
 	const char *f = g->fam;
 
+	/* APDM and APDF without port preservation or hairpinning: conntrack
+	 * alone is the NAT's state. */
+	if (!g->emap && !g->eps && !g->inbound && !g->used && !g->fmap)
+		return;
 	/* srcnat + 100: after the translation, so saddr is external. */
 	nat_emit_chain_head(g, "learn", "filter", "postrouting", "srcnat + 100");
 	/* ct status, not iifname: hairpinned packets show no input
@@ -390,10 +414,13 @@ static void nat_emit_learn(const struct nat_gen *g)
 	fprintf(g->f, "\t\t%s saddr %s meta l4proto { tcp, udp } ct direction original "
 		"ct status snat jump learn_out\n", f, g->ext);
 	/* Replies of flows let in by EIF/ADF or hairpinning refresh too. */
-	fprintf(g->f, "\t\t%s saddr %s meta l4proto { tcp, udp } ct direction reply "
-		"ct status dnat jump learn_in\n\t}\n", f, g->ext);
+	if (g->dnats)
+		fprintf(g->f, "\t\t%s saddr %s meta l4proto { tcp, udp } ct direction reply "
+			"ct status dnat jump learn_in\n", f, g->ext);
+	fprintf(g->f, "\t}\n");
 	nat_emit_learn_rules(g, "learn_out", &out);
-	nat_emit_learn_rules(g, "learn_in", &in);
+	if (g->dnats)
+		nat_emit_learn_rules(g, "learn_in", &in);
 }
 
 /* Drops that make the NAT a NAT: nothing new enters from outside unless
@@ -404,8 +431,8 @@ static void nat_emit_guards(const struct nat_gen *g)
 	const char *f = g->fam;
 
 	nat_emit_chain_head(g, "guard_fwd", "filter", "forward", "filter");
-	fprintf(g->f, "\t\tiifname \"%s\" oifname \"%s\" ct state new ct status & dnat == 0 drop\n\t}\n",
-		g->wan, g->lan);
+	fprintf(g->f, "\t\tiifname \"%s\" oifname \"%s\" ct state new %sdrop\n\t}\n",
+		g->wan, g->lan, g->dnats ? "ct status & dnat == 0 " : "");
 	nat_emit_chain_head(g, "guard_in", "filter", "input", "filter");
 	fprintf(g->f, "\t\tiifname \"%s\" %s daddr %s meta l4proto { tcp, udp } ct state new drop\n",
 		g->wan, f, g->ext);
@@ -430,7 +457,11 @@ static void nat_emit_table(const struct nat_gen *g)
 		g->life);
 	fprintf(g->f, "table %s %s%u {\n", g->fam, NAT_TABLE_PREFIX, g->index);
 	nat_emit_state(g);
-	nat_emit_pre(g);
+	/* Without a DNAT rule the chain would be empty; replies are still
+	 * translated back (nf_nat hooks every NAT hook point once the family
+	 * has any NAT chain). */
+	if (g->dnats)
+		nat_emit_pre(g);
 	nat_emit_post(g);
 	nat_emit_out_new(g);
 	nat_emit_learn(g);
@@ -443,6 +474,7 @@ static void nat_gen_family(struct nat_gen *g, int af, const unsigned char *ext)
 	g->fam = af == AF_INET ? "ip" : "ip6";
 	g->atype = af == AF_INET ? "ipv4_addr" : "ipv6_addr";
 	g->v6hash = af == AF_INET6;
+	nat_gen_needs(g);
 	inet_ntop(af, ext, g->ext, sizeof(g->ext));
 	snprintf(g->ext_to, sizeof(g->ext_to), af == AF_INET ? "%s" : "[%s]", g->ext);
 	nat_emit_table(g);

@@ -168,8 +168,9 @@ static double busy_ms(void)
 		fclose(f);
 	if (got != 8)
 		return 0;
-	/* user nice system [idle iowait] irq softirq steal */
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * 1000.0 /
+	/* user nice system [idle iowait] irq softirq [steal: the hypervisor
+	 * running someone else, not work done here] */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6]) * 1000.0 /
 	       (double)sysconf(_SC_CLK_TCK);
 }
 

@@ -2242,6 +2242,110 @@ START_TEST(test_lite_restart_kept_tuple)
 }
 END_TEST
 
+/* The last request `n` sent to `to` since `since` ms, or NULL. */
+static const struct sent_rec *request_to(const struct node *n, const union stun_addr *to,
+					 uint64_t since)
+{
+	const struct sent_rec *r = NULL;
+
+	for (size_t i = 0; i < n->n_sent; i++)
+		if (n->sent[i].t >= since && is_request(&n->sent[i]) &&
+		    stun_addr_equal(&n->sent[i].to, to))
+			r = &n->sent[i];
+	return r;
+}
+
+/* A controlled full agent whose pair with s->peer was checked and then
+ * nominated by the peer's USE-CANDIDATE; `h` is left holding that check,
+ * whose credentials `pwd` and `user` keep (the agent forgets them at a
+ * restart). */
+static void full_nominated(struct solo *s, struct hreq *h, char pwd[257], char user[300])
+{
+	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 3);
+	const struct sent_rec *req;
+	uint8_t buf[MSG_MAX];
+
+	solo_init(s, &cfg);
+	set_remote(&s->n, false);
+	add_remote(&s->n, rcand("1", CAND_HOST, HOST_V4, "198.51.100.2", 5001));
+	run_until(&s->net, 0);
+	req = last_sent(&s->n);
+	inject(&s->n, 0, &req->to, buf,
+	       mk_resp(buf, req, 0, "peer-password-0123456789", &s->n.addr[0]));
+	*h = good_req(&s->n, user, 300);
+	snprintf(pwd, 257, "%s", h->key);
+	h->key = pwd;
+	h->use_cand = true;
+	ck_assert_int_eq(ask(s, h, &s->peer).cls, STUN_SUCCESS);
+	ck_assert_uint_eq(s->n.n_sel, 1);
+}
+
+/* RFC 8445 9 on a controlled full agent: a check signed with the
+ * credentials from before its restart is answered (the old pair keeps
+ * carrying data, on its own consent requests), but its session is over:
+ * it brings no peer-reflexive candidate, pair or triggered check into the
+ * new check list, and its USE-CANDIDATE nominates nothing.  The same
+ * check with the new credentials does all that. */
+START_TEST(test_full_restart_old_credentials)
+{
+	struct solo s;
+	char old_p[257], ou[300], old_user[600], user[600];
+	char nu[] = "newufrag:peer2", np[] = "newpassword0123456789abc";
+	const char *rp = "peer2-password-0123456789";
+	union stun_addr other = A("198.51.100.4", 5004);
+	const struct sent_rec *req;
+	struct ice_pair_view v[4];
+	uint8_t buf[MSG_MAX];
+	struct stun_msg m;
+	struct icl_err err;
+	struct hreq h;
+
+	full_nominated(&s, &h, old_p, ou);
+	snprintf(old_user, sizeof(old_user), "peer:%s", ice_agent_ufrag(s.n.ag));
+	s.net.now = 100;
+	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", np, s.net.now, &err), 0);
+	ck_assert_int_eq(ice_agent_set_remote(s.n.ag, "peer2", rp, false, s.net.now, &err), 0);
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_CHECKING);
+
+	/* Old credentials, from elsewhere and on the kept tuple. */
+	m = ask(&s, &h, &other);
+	ck_assert_int_eq(m.cls, STUN_SUCCESS);
+	ck_assert(signed_by(&m, old_p));
+	h.use_cand = false;
+	ck_assert_int_eq(ask(&s, &h, &s.peer).cls, STUN_SUCCESS);
+	ck_assert_uint_eq(ice_agent_pairs(s.n.ag, v, 4), 0);
+	ck_assert_ptr_null(find_note(&s.n, ICE_NOTE_PRFLX, 0));
+	run_until(&s.net, 6500);
+	ck_assert_ptr_null(request_to(&s.n, &other, 100));
+	ck_assert_uint_eq(s.n.n_sel, 1);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &s.peer));
+	/* The kept pair's consent goes on, with the old credentials. */
+	req = request_to(&s.n, &s.peer, 100);
+	ck_assert_ptr_nonnull(req);
+	stun_str_copy(sent_msg(req).username, user, sizeof(user));
+	ck_assert_str_eq(user, old_user);
+
+	/* New credentials: triggered check, nominated once it succeeds. */
+	h.user = nu;
+	h.key = np;
+	h.use_cand = true;
+	m = ask(&s, &h, &other);
+	ck_assert_int_eq(m.cls, STUN_SUCCESS);
+	ck_assert(signed_by(&m, np));
+	ck_assert_ptr_nonnull(find_note(&s.n, ICE_NOTE_PRFLX, 0));
+	ck_assert_uint_eq(ice_agent_pairs(s.n.ag, v, 4), 1);
+	run_until(&s.net, s.net.now + 100);
+	req = request_to(&s.n, &other, 6500);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_uint_eq(s.n.n_sel, 1);
+	inject(&s.n, req->sock, &req->to, buf, mk_resp(buf, req, 0, rp, &s.n.addr[req->sock]));
+	ck_assert_uint_eq(s.n.n_sel, 2);
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &other));
+	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_COMPLETED);
+	net_free(&s.net);
+}
+END_TEST
+
 /* Consent lost, then an ICE restart (RFC 8445 9, RFC 7675 5.1): the way
  * back.  IPv6, the selected path, dies both ways; the client restarts
  * after it lost consent (0), or before, the old pair's consent running
@@ -2403,6 +2507,7 @@ Suite *ice_suite(void)
 	tcase_add_test(tc, test_lite_restart_old_credentials);
 	tcase_add_test(tc, test_lite_restart_flushes_nominations);
 	tcase_add_loop_test(tc, test_lite_restart_kept_tuple, 0, 2);
+	tcase_add_test(tc, test_full_restart_old_credentials);
 	tcase_add_loop_test(tc, test_restart_after_consent_lost, 0, 2);
 	tcase_add_loop_test(tc, test_nomination_timer_bounds_dead_pair, 0, 3);
 	tcase_add_loop_test(tc, test_quirk_select_first_check, 0, 2);

@@ -7,6 +7,7 @@
  * fails natdiscovery in a namespace.
  */
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,39 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
+/* References to set `name` (`@name`, not `@name2`). */
+static size_t count_refs(const char *t, const char *name)
+{
+	size_t n = 0, len = strlen(name);
+
+	for (const char *p = strchr(t, '@'); p != NULL; p = strchr(p + 1, '@'))
+		if (strncmp(p + 1, name, len) == 0 && !isalnum((unsigned char)p[1 + len]) &&
+		    p[1 + len] != '_')
+			n++;
+	return n;
+}
+
+/* Every dynamic set and map of `t` is both updated and read: state that
+ * nothing looks up would cost a hash table at load and an update per
+ * packet.  Returns how many there are. */
+static size_t assert_state_read_and_written(const char *t)
+{
+	static const char *const kinds[] = { "\tmap ", "\tset " };
+	size_t n = 0;
+
+	for (size_t k = 0; k < 2; k++)
+		for (const char *p = strstr(t, kinds[k]); p != NULL; p = strstr(p + 1, kinds[k])) {
+			char name[32], upd[48];
+
+			ck_assert_int_eq(sscanf(p + strlen(kinds[k]), "%31[a-z0-9_]", name), 1);
+			snprintf(upd, sizeof(upd), "update @%s ", name);
+			ck_assert_msg(count(t, upd) > 0, "%s is never updated", name);
+			ck_assert_msg(count_refs(t, name) > count(t, upd), "%s is never read", name);
+			n++;
+		}
+	return n;
+}
+
 START_TEST(test_all_combinations_render)
 {
 	/* 3 x 3 x hairpin x port preservation x 3 family sets. */
@@ -103,6 +137,33 @@ START_TEST(test_all_combinations_render)
 	ck_assert(!has(t, "ipv6_addr . ") && !has(t, "ipv6_addr : "));
 	/* Balanced braces: a truncated emitter shows here. */
 	ck_assert_uint_eq(count(t, "{"), count(t, "}"));
+	assert_state_read_and_written(t);
+	/* A DNAT chain exactly when something is let in (EIF, ADF or
+	 * hairpinning), and only then replies that carry `ct status dnat`. */
+	ck_assert_uint_eq(count(t, "\tchain pre {"), count(t, "\tchain learn_in {"));
+	ck_assert_int_eq(has(t, "\tchain pre {"),
+			 n.filtering != TOPO_ADDRESS_AND_PORT_DEPENDENT || n.hairpinning);
+	free(t);
+}
+END_TEST
+
+/* The bench topology's NAT (EIM, APDF, no hairpinning, no port
+ * preservation) reads one map: emap.  Anything more is load time. */
+START_TEST(test_only_read_state_is_kept)
+{
+	struct topo_nat n = mk_nat(TOPO_ENDPOINT_INDEPENDENT, TOPO_ADDRESS_AND_PORT_DEPENDENT,
+				   false, false, TOPO_FAM_V4);
+	char *t = render(&n);
+
+	ck_assert_uint_eq(assert_state_read_and_written(t), 1);
+	ck_assert(has(t, "\tmap emap {"));
+	ck_assert(!has(t, "chain pre {") && !has(t, "chain learn_in {") && !has(t, "dnat"));
+	free(t);
+	/* APDM as well: conntrack alone is the state, nothing is learnt. */
+	n.mapping = TOPO_ADDRESS_AND_PORT_DEPENDENT;
+	t = render(&n);
+	ck_assert_uint_eq(assert_state_read_and_written(t), 0);
+	ck_assert(!has(t, "chain learn") && !has(t, "update @"));
 	free(t);
 }
 END_TEST
@@ -118,6 +179,8 @@ START_TEST(test_eif_inbound_keyed_by_port_only)
 			   "dnat ip to meta l4proto . th dport map @paddr : "
 			   "meta l4proto . th dport map @pport\n"));
 	ck_assert(!has(t, "fmap") && !has(t, "faddr"));
+	/* Flows the map lets in are the only new inbound ones forwarded. */
+	ck_assert(has(t, "ct state new ct status & dnat == 0 drop\n"));
 	free(pre);
 	free(t);
 }
@@ -152,7 +215,8 @@ START_TEST(test_apdf_lets_nothing_unsolicited_in)
 	ck_assert(!has(pre, "dnat"));
 	ck_assert(has(in, "iifname \"wan0\" ip daddr 203.0.113.1 meta l4proto { tcp, udp } "
 			  "ct state new drop\n"));
-	ck_assert(has(fwd, "iifname \"wan0\" oifname \"lan0\" ct state new ct status & dnat == 0 drop\n"));
+	/* Nothing is DNATed, so every new inbound flow is dropped. */
+	ck_assert(has(fwd, "iifname \"wan0\" oifname \"lan0\" ct state new drop\n"));
 	free(fwd);
 	free(in);
 	free(pre);
@@ -383,6 +447,7 @@ Suite *nat_suite(void)
 	TCase *tc = tcase_create("ruleset");
 
 	tcase_add_loop_test(tc, test_all_combinations_render, 0, 108);
+	tcase_add_test(tc, test_only_read_state_is_kept);
 	tcase_add_test(tc, test_eif_inbound_keyed_by_port_only);
 	tcase_add_test(tc, test_adf_inbound_keyed_by_port_and_remote_address);
 	tcase_add_test(tc, test_apdf_lets_nothing_unsolicited_in);

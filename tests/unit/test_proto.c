@@ -189,6 +189,74 @@ START_TEST(harness_event_lines)
 }
 END_TEST
 
+/* What the reader handed on, for harness_overlong_line. */
+struct seen {
+	unsigned events, bad;
+	char last_event[32], first_bad[128];
+};
+
+static void seen_event(struct aproc *ap, json_t *ev, const char *line)
+{
+	struct seen *s = ap->user;
+
+	(void)line;
+	s->events++;
+	snprintf(s->last_event, sizeof(s->last_event), "%s",
+		 json_string_value(json_object_get(ev, "event")));
+}
+
+static void seen_bad(struct aproc *ap, const char *why)
+{
+	struct seen *s = ap->user;
+
+	if (s->bad++ == 0)
+		snprintf(s->first_bad, sizeof(s->first_bad), "%s", why);
+}
+
+/* Write `text` into the reader as the pipe would: in reads no larger than
+ * the room the reader offers. */
+static void feed(struct aproc *ap, const char *text, size_t n)
+{
+	while (n > 0) {
+		size_t room = sizeof(ap->buf) - 1 - ap->len, k = n < room ? n : room;
+
+		memcpy(ap->buf + ap->len, text, k);
+		aproc__split(ap, k);
+		text += k;
+		n -= k;
+	}
+}
+
+/* An event line longer than the reader's buffer is refused whole, once:
+ * its tail, however valid it looks, is not taken as an event, and the
+ * next line is read as usual. */
+START_TEST(harness_overlong_line)
+{
+	static struct aproc ap;
+	const char *first = "{\"event\":\"first\"}\n", *tail = "{\"event\":\"tail\"}\n",
+		   *next = "{\"event\":\"next\"}\n";
+	size_t fill = sizeof(ap.buf) - 1, n = fill + strlen(tail) + _i * 70000;
+	struct seen s = { 0 };
+	static char big[APROC_LINE_MAX + 70100];
+
+	memset(&ap, 0, sizeof(ap));
+	ap.user = &s;
+	ap.on_event = seen_event;
+	ap.on_bad = seen_bad;
+	/* _i = 0: the tail starts right where the buffer is full; _i = 1:
+	 * the line fills the buffer more than twice. */
+	memset(big, 'x', n - strlen(tail));
+	memcpy(big + n - strlen(tail), tail, strlen(tail));
+	feed(&ap, first, strlen(first));
+	feed(&ap, big, n);
+	feed(&ap, next, strlen(next));
+	ck_assert_uint_eq(s.bad, 1);
+	ck_assert_str_eq(s.first_bad, "an event line longer than 65535 bytes");
+	ck_assert_uint_eq(s.events, 2);
+	ck_assert_str_eq(s.last_event, "next");
+}
+END_TEST
+
 /* Lines of a quirk table: "| `NAME` | icelab-..." */
 static size_t quirk_rows(const char *doc)
 {
@@ -431,6 +499,7 @@ Suite *proto_suite(void)
 	tcase_add_test(tc, reasons_one_line);
 	tcase_add_test(tc, event_lines);
 	tcase_add_test(tc, harness_event_lines);
+	tcase_add_loop_test(tc, harness_overlong_line, 0, 2);
 	tcase_add_test(tc, quirks_documented);
 	tcase_add_test(tc, dtls_roles);
 	tcase_add_test(tc, probe_schedule);

@@ -733,6 +733,61 @@ START_TEST(checks_rejected)
 }
 END_TEST
 
+/* `within` bounds the server's first 401, counted from the arrival of the
+ * client's first check at the server (1 ms after it was sent). */
+enum { RW_MET, RW_LATE, RW_FIRST_IGNORED, RW_N };
+
+static const struct {
+	double check2, answer1, answer2; /* ms; answer1 < 0: the first check is ignored */
+	unsigned within;
+	bool holds;
+	const char *says;
+} rw[RW_N] = {
+	/* 1499 ms after the arrival; the later answer is not bounded. */
+	[RW_MET] = { 1600, 1500, 3000, 1500, true,
+		     "got 2 check(s) from client, 2 answered with 401, the first 1499.0 ms "
+		     "after the first check arrived" },
+	[RW_LATE] = { 1600, 1502, 1601, 1500, false,
+		      "(+1.502 s) 203.0.113.10:6000 -> 203.0.113.1:5001, left 1501.0 ms after "
+		      "the first check arrived at wan-server.pcap frame 1 (+0.001 s): later than "
+		      "1500 ms" },
+	/* Each answer comes 1 ms after its own check, but the first check
+	 * went unanswered: the first 401 is late all the same. */
+	[RW_FIRST_IGNORED] = { 1000, -1, 1001, 500, false,
+			       "left 1000.0 ms after the first check arrived at wan-server.pcap "
+			       "frame 1 (+0.001 s): later than 500 ms" },
+};
+
+START_TEST(checks_rejected_within)
+{
+	struct scn_expect e = { .kind = SCN_EXP_WIRE_REJECTED, .agent = SERVER, .code = 401,
+				.within_ms = rw[_i].within };
+	struct icl_err err = {0};
+	struct world w;
+	size_t first = 0, second;
+	char d[768];
+	bool ok;
+
+	world_open(&w);
+	send_ice(&w, CLIENT, 0, 0x0001, 1, CTLG, 7, 0);
+	if (rw[_i].answer1 >= 0)
+		first = send_ice(&w, SERVER, rw[_i].answer1, 0x0111, 1, NO_ROLE, 0, 401);
+	send_ice(&w, CLIENT, rw[_i].check2, 0x0001, 2, CTLG, 7, 0);
+	second = send_ice(&w, SERVER, rw[_i].answer2, 0x0111, 2, NO_ROLE, 0, 401);
+	ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
+	ok = wire_check(w.w, &w.c, &e, d, sizeof(d));
+	ck_assert_msg(ok == rw[_i].holds, "variant %d: %s", _i, d);
+	ck_assert_msg(strstr(d, rw[_i].says) != NULL, "'%s' lacks '%s'", d, rw[_i].says);
+	ck_assert_msg(strstr(d, "the first within ") != NULL, "%s", d);
+	if (!rw[_i].holds)
+		assert_names(d, "wan-server.pcap", first ? first : second);
+	/* Without the bound the same capture holds. */
+	e.within_ms = 0;
+	ck_assert_msg(wire_check(w.w, &w.c, &e, d, sizeof(d)), "variant %d: %s", _i, d);
+	world_done(&w);
+}
+END_TEST
+
 /* ---- flows --------------------------------------------------------------- */
 
 static json_t *nth_flow(json_t *flows, const char *from, const char *kind, const char *family,
@@ -898,6 +953,7 @@ Suite *wire_suite(void)
 	tcase_add_loop_test(tc, role_conflict_unsettled, 0, 6);
 	tcase_add_test(tc, role_conflict_no_roles);
 	tcase_add_loop_test(tc, checks_rejected, 0, RJ_NONE + 1);
+	tcase_add_loop_test(tc, checks_rejected_within, 0, RW_N);
 	tcase_add_test(tc, flows);
 	tcase_add_test(tc, flows_same_payload);
 	tcase_add_test(tc, missing_file);
