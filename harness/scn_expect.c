@@ -275,25 +275,38 @@ static int read_role_conflict(struct item *it, struct fy_node *v)
 
 /* ---- wire ---------------------------------------------------------------------- */
 
+/* A wire check's mapping `v` with `keys`, whose required `key` names one
+ * agent (into e->agent). */
+static int read_agent_map(struct item *it, struct fy_node *v, const char *const *keys,
+			  const char *key)
+{
+	struct scn_ctx *c = it->c;
+	struct fy_node *a;
+	size_t old;
+	int rc;
+
+	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, keys)) < 0 ||
+	    (rc = scn_require(c, v, key, &a)) < 0)
+		return rc;
+	old = scn_path_key(c, key);
+	rc = agent_by_name(it, a, false, &it->e->agent);
+	scn_path_pop(c, old);
+	return rc;
+}
+
 /* no-dtls and no-binding-success: what an agent's node must not send where. */
 static int read_no_sent(struct item *it, struct fy_node *v, enum scn_exp_kind kind)
 {
 	struct scn_expect *e = it->e;
 	struct scn_ctx *c = it->c;
 	struct fy_node_pair *p;
-	struct fy_node *from;
 	unsigned char bin[16];
 	size_t old;
 	int f = -1, rc;
 
 	e->kind = kind;
-	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, no_sent_keys)) < 0 ||
-	    (rc = scn_require(c, v, "from", &from)) < 0)
-		return rc;
-	old = scn_path_key(c, "from");
-	rc = agent_by_name(it, from, false, &e->agent);
-	scn_path_pop(c, old);
-	if (rc < 0 || (rc = scn_get_enum(c, v, "to-family", family_names, &f)) < 0)
+	if ((rc = read_agent_map(it, v, no_sent_keys, "from")) < 0 ||
+	    (rc = scn_get_enum(c, v, "to-family", family_names, &f)) < 0)
 		return rc;
 	e->family = f < 0 ? 0 : f == 0 ? AF_INET : AF_INET6;
 	if ((p = scn_pair(c, v, "to")) == NULL)
@@ -312,20 +325,14 @@ static int read_consent(struct item *it, struct fy_node *v)
 {
 	struct scn_expect *e = it->e;
 	struct scn_ctx *c = it->c;
-	struct fy_node *a, *dummy;
-	size_t old;
+	struct fy_node *dummy;
 	int rc;
 
 	e->kind = SCN_EXP_WIRE_CONSENT;
-	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, consent_keys)) < 0 ||
-	    (rc = scn_require(c, v, "agent", &a)) < 0 || (rc = scn_require(c, v, "max", &dummy)) < 0)
+	if ((rc = read_agent_map(it, v, consent_keys, "agent")) < 0 ||
+	    (rc = scn_require(c, v, "max", &dummy)) < 0)
 		return rc;
-	old = scn_path_key(c, "agent");
-	rc = agent_by_name(it, a, false, &e->agent);
-	scn_path_pop(c, old);
-	if (rc == 0)
-		rc = scn_get_duration(c, v, "max", 1, SCN_TIMEOUT_MAX_MS, &e->max);
-	return rc;
+	return scn_get_duration(c, v, "max", 1, SCN_TIMEOUT_MAX_MS, &e->max);
 }
 
 /* checks-rejected: `agent` answers the peer's checks with errors only;
@@ -334,19 +341,13 @@ static int read_rejected(struct item *it, struct fy_node *v)
 {
 	struct scn_expect *e = it->e;
 	struct scn_ctx *c = it->c;
-	struct fy_node *a;
 	size_t old;
 	int rc;
 
 	e->kind = SCN_EXP_WIRE_REJECTED;
 	e->code = -1;
-	if ((rc = scn_want_map(c, v)) < 0 || (rc = scn_check_keys(c, v, rejected_keys)) < 0 ||
-	    (rc = scn_require(c, v, "agent", &a)) < 0)
-		return rc;
-	old = scn_path_key(c, "agent");
-	rc = agent_by_name(it, a, false, &e->agent);
-	scn_path_pop(c, old);
-	if (rc < 0 || (rc = read_code(c, v, &e->code)) < 0 || e->code != 0)
+	if ((rc = read_agent_map(it, v, rejected_keys, "agent")) < 0 ||
+	    (rc = read_code(c, v, &e->code)) < 0 || e->code != 0)
 		return rc;
 	old = scn_path_key(c, "code");
 	rc = scn_fail(c, fy_node_pair_value(scn_pair(c, v, "code")),
@@ -551,27 +552,15 @@ static int check_mods(struct scn_ctx *c, struct fy_node *item, const struct kind
 	return 0;
 }
 
-/* The modifiers of the wire check `e` (already read), and its name for
- * messages.  Only checks-rejected takes one: `within`, how soon its first
- * rejection left after the first check arrived (wire.c).  The others
- * judge the whole capture; role-conflict-resolved could bound its switch,
- * but from which check is a choice the file would not show, so it takes
- * none.  `after` and `never` fit no wire check: the no-* checks already
- * say "never", and an early rejection is no fault. */
-static const char *const *wire_mods(const struct scn_expect *e, char *label, size_t size)
+/* The modifiers of the wire check `e` (already read).  Only
+ * checks-rejected takes one: `within`, how soon its first rejection left
+ * after the first check arrived (wire.c).  The others judge the whole
+ * capture; role-conflict-resolved could bound its switch, but from which
+ * check is a choice the file would not show, so it takes none.  `after`
+ * and `never` fit no wire check: the no-* checks already say "never", and
+ * an early rejection is no fault. */
+static const char *const *wire_mods(const struct scn_expect *e)
 {
-	static const char *const names[] = {
-		[SCN_EXP_WIRE_NO_DTLS] = "no-dtls",
-		[SCN_EXP_WIRE_NO_SUCCESS] = "no-binding-success",
-		[SCN_EXP_WIRE_DTLS_AFTER_NOMINATION] = "dtls-after-use-candidate",
-		[SCN_EXP_WIRE_SYMMETRIC] = "symmetric-responses",
-		[SCN_EXP_WIRE_CONSENT] = "consent-interval",
-		[SCN_EXP_WIRE_ROLE_CONFLICT] = "role-conflict-resolved",
-		[SCN_EXP_WIRE_REJECTED] = "checks-rejected",
-	};
-	const char *name = (size_t)e->kind < sizeof(names) / sizeof(names[0]) ? names[e->kind] : NULL;
-
-	snprintf(label, size, "wire: %s", name ? name : "?");
 	return e->kind == SCN_EXP_WIRE_REJECTED ? m_within : m_none;
 }
 
@@ -787,14 +776,19 @@ static void what_item(const struct scn_case *k, struct scn_expect *e)
 }
 
 /* A wire item's modifiers depend on which check its value names, so they
- * are checked once it is read. */
+ * are checked once it is read; messages name the check as the file does
+ * ("wire: no-dtls"): the word, or the one key of the mapping. */
 static int check_wire_mods(struct scn_ctx *c, struct fy_node *item, const struct kind_def *d,
 			   const struct scn_expect *e)
 {
-	char label[48];
-	const char *const *mods = wire_mods(e, label, sizeof(label));
+	struct fy_node *v = fy_node_pair_value(scn_pair(c, item, d->key));
+	const char *name = fy_node_is_mapping(v)
+		? fy_node_get_scalar0(fy_node_pair_key(fy_node_mapping_get_by_index(v, 0)))
+		: fy_node_get_scalar0(v);
+	char label[64];
 
-	return check_mods(c, item, d, mods, label);
+	snprintf(label, sizeof(label), "wire: %s", name ? name : "?");
+	return check_mods(c, item, d, wire_mods(e), label);
 }
 
 /* ---- items and the list ------------------------------------------------------------------ */
