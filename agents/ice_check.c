@@ -365,6 +365,8 @@ void ice__handle_response(struct ice_agent *ag, uint64_t now_ms, int sock,
 	live = find_tx(ag, msg->txid, now_ms, &pi);
 	if (live == NULL || ag->state == ICE_FAILED || !authentic(ag, msg))
 		return;
+	if (msg->cls == STUN_SUCCESS)
+		ice__consent_peer_has_creds(ag);   /* signed: the peer has the live ones */
 	tx = *live;
 	stun_tx_stop(&live->sched);
 	live->accept_until = 0;

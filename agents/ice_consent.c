@@ -7,7 +7,10 @@
  * response, or at once on an authenticated 403.  A lite agent sends
  * nothing; it keeps consent per 5-tuple from the authenticated requests it
  * answers, and drops a tuple that had none for consent_timeout_ms (spec
- * items 12-13).  Both change state only through ice__set_state.
+ * items 12-13).  Both change state only through ice__set_state.  After a
+ * restart a full agent's consent on the kept pair takes the new
+ * credentials once a check signed with them is answered, since the peer
+ * then refuses the old ones (spec item 14).
  */
 #include "ice_int.h"
 
@@ -60,6 +63,15 @@ bool ice__consent_lost(const struct ice_agent *ag)
 
 /* ---- Full agent: our consent requests -------------------------------- */
 
+/* 7.2.2 as for checks: RFRAG:LFRAG, keyed with the peer's password. */
+static void take_creds(struct ice_agent *ag)
+{
+	struct ice__consent *c = &ag->consent;
+
+	snprintf(c->user, sizeof(c->user), "%s:%s", ag->rufrag, ag->cfg.ufrag);
+	snprintf(c->key, sizeof(c->key), "%s", ag->rpwd);
+}
+
 void ice__consent_selected(struct ice_agent *ag)
 {
 	struct ice__consent *c = &ag->consent;
@@ -76,9 +88,7 @@ void ice__consent_selected(struct ice_agent *ag)
 	c->sock = ag->lm[p->l].sock;
 	c->remote = ag->rc[p->r].addr;
 	c->prio = cand_priority(CAND_PRFLX, ag->lm[p->l].local_pref, 1);
-	/* 7.2.2 as for checks: RFRAG:LFRAG, keyed with the peer's password. */
-	snprintf(c->user, sizeof(c->user), "%s:%s", ag->rufrag, ag->cfg.ufrag);
-	snprintf(c->key, sizeof(c->key), "%s", ag->rpwd);
+	take_creds(ag);
 	c->last_ok_ms = ag->now_ms;
 	c->last_data_ms = UINT64_MAX;
 	c->next_ms = ag->now_ms + next_interval(ag);
@@ -97,6 +107,7 @@ static void send_consent(struct ice_agent *ag, uint64_t now_ms)
 	c->tx[slot].sent_ms = now_ms;
 	c->tx[slot].answered = false;
 	c->tx[slot].used = true;
+	snprintf(c->tx[slot].key, sizeof(c->tx[slot].key), "%s", c->key);
 	c->n_tx++;
 	stun_writer_init(&w, buf, sizeof(buf), STUN_BINDING, STUN_REQUEST, c->tx[slot].txid);
 	stun_put_str(&w, STUN_A_USERNAME, c->user);
@@ -166,7 +177,8 @@ bool ice__consent_response(struct ice_agent *ag, uint64_t now_ms, int sock,
 	 * only one from where the request went (RFC 8445 7.2.5.2.1). */
 	if (!c->on || sock != c->sock || !stun_addr_equal(from, &c->remote) ||
 	    !(msg->has & STUN_HAS_INTEGRITY) ||
-	    stun_check_integrity(msg, (const uint8_t *)c->key, strlen(c->key), &err) < 0)
+	    stun_check_integrity(msg, (const uint8_t *)c->tx[i].key, strlen(c->tx[i].key),
+				 &err) < 0)
 		return true;
 	c->tx[i].answered = true;
 	if (msg->cls == STUN_SUCCESS)
@@ -174,6 +186,16 @@ bool ice__consent_response(struct ice_agent *ag, uint64_t now_ms, int sock,
 	else if (msg->error_code == 403)
 		lose(ag, "consent revoked: the peer answered %u (Forbidden)", 403);
 	return true;
+}
+
+/* The pair kept across a restart: its consent went on with the old
+ * credentials, as the peer may not have restarted yet.  A check signed
+ * with the new ones was answered: the peer holds them, and refuses the
+ * old ones from that check on (spec item 14). */
+void ice__consent_peer_has_creds(struct ice_agent *ag)
+{
+	if (!ag->cfg.lite && ag->keep_sel && ag->consent.on)
+		take_creds(ag);
 }
 
 /* ---- Lite agent: the peer's consent per 5-tuple ---------------------- */
@@ -186,7 +208,7 @@ void ice__consent_request(struct ice_agent *ag, int l, const union stun_addr *fr
 		ag->pairs[pi].consent_ms = ag->now_ms;
 	/* The tuple kept for data across a restart is no pair any more.  A
 	 * full agent's kept pair lives on the answers to its own consent
-	 * requests instead, which go on with the old credentials (5.1). */
+	 * requests instead (5.1; ice__consent_peer_has_creds). */
 	if (ag->cfg.lite && ag->keep_sel && ag->lm[l].sock == ag->sel_info.sock &&
 	    stun_addr_equal(from, &ag->sel_info.remote))
 		ag->kept_consent_ms = ag->now_ms;

@@ -59,7 +59,8 @@ struct ice__pair {
 
 /* A full agent's consent freshness (RFC 7675) on its selected pair.  The
  * pair and the credentials are copied when it is selected, so that consent
- * goes on across a restart until a new pair is selected. */
+ * goes on across a restart until a new pair is selected; the credentials
+ * are renewed once the peer is known to hold the restart's new ones. */
 struct ice__consent {
 	bool on;                   /* a pair is selected and consent is checked */
 	bool lost;                 /* given up: ice_agent_selected() is NULL */
@@ -75,6 +76,7 @@ struct ice__consent {
 		uint8_t txid[STUN_TXID_SIZE];
 		uint64_t sent_ms;
 		bool answered, used;
+		char key[257];     /* signed with: the answer must be, whatever key is now */
 	} tx[ICE__CONSENT_TXS];
 	unsigned n_tx;             /* requests sent; the ring slot is n_tx % N */
 };
@@ -176,6 +178,9 @@ bool ice__consent_lost(const struct ice_agent *ag);   /* full: given up on the p
 /* A response to one of our consent requests (then true: handled). */
 bool ice__consent_response(struct ice_agent *ag, uint64_t now_ms, int sock,
 			   const union stun_addr *from, const struct stun_msg *msg);
+/* Full: a check with the live credentials got an authenticated success:
+ * consent on a pair kept across a restart takes them too. */
+void ice__consent_peer_has_creds(struct ice_agent *ag);
 /* An authenticated request on (base l, from) was answered: its tuple has
  * consent (lite, spec item 13), the one kept across a restart too. */
 void ice__consent_request(struct ice_agent *ag, int l, const union stun_addr *from);

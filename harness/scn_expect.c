@@ -553,8 +553,8 @@ static int check_mods(struct scn_ctx *c, struct fy_node *item, const struct kind
 }
 
 /* The modifiers of the wire check `e` (already read).  Only
- * checks-rejected takes one: `within`, how soon its first rejection left
- * after the first check arrived (wire.c).  The others judge the whole
+ * checks-rejected takes one: `within`, how soon in the case its first
+ * rejection left (wire.c).  The others judge the whole
  * capture; role-conflict-resolved could bound its switch, but from which
  * check is a choice the file would not show, so it takes none.  `after`
  * and `never` fit no wire check: the no-* checks already say "never", and
@@ -710,7 +710,7 @@ static void what_wire(const struct scn_case *k, struct scn_expect *e)
 			 "opposite");
 	else if (e->kind == SCN_EXP_WIRE_REJECTED && e->code > 0 && e->within_ms)
 		set_what(e, "%s answers the peer's checks with %d only, never success, the first "
-			 "within %u ms of the first check's arrival", subject(k, e->agent), e->code,
+			 "within %u ms", subject(k, e->agent), e->code,
 			 e->within_ms);
 	else if (e->kind == SCN_EXP_WIRE_REJECTED && e->code > 0)
 		set_what(e, "%s answers the peer's checks with %d only, never success",

@@ -633,11 +633,31 @@ static void inj_close_all(struct sess *s)
 	s->inj = NULL;
 }
 
+/* A link or restart action on the timeline, as agent "harness", so that
+ * reports show it beside what the agents did (an inject has its own
+ * events).  Recorded before it runs: a cut takes effect from then on. */
+static void record_action(struct sess *s, const struct sess_action *a)
+{
+	static const char *const dir[] = { "both", "b-to-a", "a-to-b", "both" };
+	int fam = a->part.family;
+
+	if (a->link == NULL)
+		record(s, json_pack("{s:s, s:s, s:s}", "event", "action", "action", "restart",
+				    "agent", s->side[a->restart & 1].ap.name));
+	else
+		record(s, json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "action", "action",
+				    a->up ? "restore" : "cut", "link", a->link, "family",
+				    fam == AF_INET ? "ipv4" : fam == AF_INET6 ? "ipv6" : "both",
+				    "direction", dir[a->part.ends & 3]));
+}
+
 static void run_action(struct sess *s, const struct sess_action *a)
 {
 	struct side *sd = &s->side[a->restart & 1];
 	struct icl_err err;
 
+	if (!a->inject)
+		record_action(s, a);
 	if (a->inject && a->inject->flood.count > 0)
 		run_flood(s, a->inject);
 	else if (a->inject)
@@ -821,8 +841,6 @@ int sess_run(const struct topo *t, const struct sess_options *o, struct sess_res
 	s->r = r;
 	r->timeline = json_array();
 	s->q_tail = &s->q_head;
-	s->t0_ns = uv_hrtime();
-	r->t0_realtime = realtime_s();
 	uv_loop_init(&s->loop);
 	uv_timer_init(&s->loop, &s->timeout);
 	uv_timer_init(&s->loop, &s->settle);
@@ -835,11 +853,20 @@ int sess_run(const struct topo *t, const struct sess_options *o, struct sess_res
 	s->t = t;
 	if (o->capture_dir)
 		rc = capture_start(t, &s->loop, o->capture_dir, &s->cap, err);
+	/* The case's origin, one for its timeline, deadlines, actions, hold
+	 * and timeout: the captures are up, the agents not yet started.  The
+	 * captures' setup is the harness's own and waits on the kernel's
+	 * rtnl lock, which another case's teardown may hold for hundreds of
+	 * ms under load; the agents' start-up is theirs. */
+	uv_update_time(&s->loop);
+	s->t0_loop_ms = uv_now(&s->loop);
+	s->t0_ns = uv_hrtime();
+	r->t0_realtime = realtime_s();
 	for (int i = 0; i < 2 && rc == 0; i++)
 		rc = start_side(s, t, i, err);
 	if (rc == 0) {
-		uv_update_time(&s->loop);
-		s->t0_loop_ms = uv_now(&s->loop);
+		/* The loop's clock still reads the origin: the timers count
+		 * from it too. */
 		uv_timer_start(&s->timeout, timeout_cb, o->timeout_ms, 0);
 		uv_timer_start(&s->watch, watch_cb, SESS_WATCH_MS, SESS_WATCH_MS);
 		if (o->hold_ms > 0)

@@ -89,8 +89,9 @@ struct sess_result {
 	/* [{"t": ms, "agent": "client", "event": {...}}, ...] in the order
 	 * the harness read them.  Owned; sess_result_free releases it. */
 	json_t *timeline;
-	/* The timeline's origin (t = 0) on CLOCK_REALTIME, in seconds, to
-	 * line it up with capture timestamps. */
+	/* The case's origin (t = 0: captures up, agents not yet started),
+	 * from which the timeline, actions, hold and timeout count; on
+	 * CLOCK_REALTIME, in seconds, to line it up with capture timestamps. */
 	double t0_realtime;
 	bool timed_out;
 	/* Empty, or why the session broke: a crash, a protocol violation,

@@ -22,8 +22,9 @@ struct verdict_item {
 	bool ok;
 	/* One line: what was expected and what happened, quoting the events
 	 * with their times, e.g. "expected client dtls-state connected within
-	 * 3000 ms; got dtls-state failed at 4012.3 ms (reason: ...)". */
-	char detail[512];
+	 * 3000 ms; got dtls-state failed at 4012.3 ms (reason: ...)".  Room
+	 * for wire.h's longest too, which names two datagrams in full. */
+	char detail[1024];
 };
 
 /* Judge every event expectation of `c`: items[i] for c->expect[i]

@@ -53,11 +53,10 @@
  *    peer sent (a receipt matched to the peer's send) is an error response,
  *    of code e->code if that is >= 0, and then at least one was sent; at
  *    least one such request must have arrived.  With e->within_ms (only
- *    with a code), the first such error leaves at most that long after the
- *    first of the peer's requests arrived, both times as captured at the
- *    agent's node.  Not from the session's start, as the events' `within`:
- *    wire_check has only the captures, which carry no mark of that start;
- *    and the arrival is what the agent answers for.
+ *    with a code), the first such error leaves the agent's node (as
+ *    captured there) at most that long after the case's origin, as the
+ *    events' `within` counts; a first request left unanswered makes it
+ *    late all the same.
  * An agent of SCN_AGENT_BOTH must satisfy the check for every agent,
  * SCN_AGENT_ANY for one.  Details name datagrams as "FILE frame N (+S s)
  * SRC -> DST", S counted from the first datagram of the whole capture.
@@ -147,11 +146,21 @@ struct wire_view {
 	size_t n_bytes, cap_bytes;
 	char agent[SCN_MAX_AGENTS][TOPO_NAME_MAX];
 	size_t n_agents;
+	double t0;                 /* the case's origin, CLOCK_REALTIME s */
 	bool any;                  /* some datagram was captured */
 	int64_t first_ns, last_ns; /* of every datagram of every file */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
+
+/* ms between t0 (seconds, a double) and ns, without losing the ns: the
+ * whole seconds are subtracted as integers, the fraction as a double. */
+static double ms_since(double t0, int64_t ns)
+{
+	int64_t whole = (int64_t)t0;
+
+	return (double)(ns - whole * 1000000000) / 1e6 - (t0 - (double)whole) * 1e3;
+}
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -547,8 +556,8 @@ static int load_all(struct wire_view *w, const struct scn_case *c, const char *d
 	return 0;
 }
 
-int wire_load(const struct scn_case *c, const char *dir, struct wire_view **out,
-	      struct icl_err *err)
+int wire_load(const struct scn_case *c, const char *dir, double t0_realtime,
+	      struct wire_view **out, struct icl_err *err)
 {
 	struct wire_view *w = calloc(1, sizeof(*w));
 	int rc;
@@ -556,6 +565,7 @@ int wire_load(const struct scn_case *c, const char *dir, struct wire_view **out,
 	*out = NULL;
 	if (w == NULL)
 		return icl_err_set(err, -ENOMEM, "reading the captures: out of memory");
+	w->t0 = t0_realtime;
 	w->n_agents = c->n_agents < SCN_MAX_AGENTS ? c->n_agents : SCN_MAX_AGENTS;
 	for (size_t i = 0; i < w->n_agents; i++)
 		snprintf(w->agent[i], sizeof(w->agent[i]), "%s", c->agent[i].name);
@@ -1084,26 +1094,26 @@ static int scan_rejections(const struct wire_view *w, const struct scn_expect *e
 }
 
 /* e->within_ms bounds the first rejection of code e->code, counted from
- * the first of the peer's checks to arrive (both as captured at `a`'s
- * node): the captures carry no mark of the case's start, and this is
- * what `a` answers for.  Appends to `detail`, which holds the counts. */
+ * the case's origin as every `within` is; the first check's arrival is
+ * named too, so that a late answer tells a slow agent from a late check.
+ * Appends to `detail`, which holds the counts. */
 static bool rejected_in_time(const struct wire_view *w, const struct scn_expect *e,
 			     const struct wire_rejections *s, char *detail, size_t cap)
 {
-	const struct wire_dg *r = &w->dg[s->first_reject];
-	double ms = (double)(r->ns - w->dg[s->first_check].ns) / 1e6;
+	const struct wire_dg *r = &w->dg[s->first_reject], *q = &w->dg[s->first_check];
+	double ms = ms_since(w->t0, r->ns), arrived = ms_since(w->t0, q->ns);
 	size_t n = strlen(detail);
 	char rs[256], qs[128];
 
 	if (ms <= e->within_ms) {
-		snprintf(detail + n, cap - n, ", the first %.1f ms after the first check arrived",
-			 ms);
+		snprintf(detail + n, cap - n, ", the first at %.1f ms (the first check arrived at "
+			 "%.1f ms)", ms, arrived);
 		return true;
 	}
 	fmt_dg(rs, sizeof(rs), w, r);
 	fmt_ref(qs, sizeof(qs), w, s->first_check);
-	snprintf(detail + n, cap - n, "; the first, %s, left %.1f ms after the first check "
-		 "arrived at %s: later than %u ms", rs, ms, qs, e->within_ms);
+	snprintf(detail + n, cap - n, "; the first, %s, left at %.1f ms: later than %u ms "
+		 "(the first check arrived at %.1f ms, %s)", rs, ms, e->within_ms, arrived, qs);
 	return false;
 }
 
@@ -1119,7 +1129,7 @@ static bool rejected(const struct wire_view *w, const struct scn_expect *e, int 
 	if (e->code > 0)
 		snprintf(how, sizeof(how), "%d", e->code);
 	if (e->code > 0 && e->within_ms)
-		snprintf(when, sizeof(when), ", the first within %u ms of the first check's arrival",
+		snprintf(when, sizeof(when), ", the first within %u ms of the case's start",
 			 e->within_ms);
 	snprintf(expect, sizeof(expect), "expected %s to answer the peer's checks with %s%s%s",
 		 agent_name(w, a), e->code > 0 ? how : "no success", e->code > 0 ? " only" : "",
@@ -1150,7 +1160,7 @@ static bool for_agents(const struct wire_view *w, const struct scn_expect *e,
 		       wire_agent_check fn, char *detail, size_t cap)
 {
 	bool all = true, any = false;
-	char one[768];
+	char one[1024];
 
 	if (e->agent >= 0) {
 		if ((size_t)e->agent < w->n_agents)
@@ -1175,7 +1185,7 @@ static bool for_agents(const struct wire_view *w, const struct scn_expect *e,
 bool wire_check(const struct wire_view *w, const struct scn_case *c, const struct scn_expect *e,
 		char *detail, size_t cap)
 {
-	char buf[768];
+	char buf[1024];
 	bool ok;
 
 	switch (e->kind) {
@@ -1210,16 +1220,7 @@ bool wire_check(const struct wire_view *w, const struct scn_case *c, const struc
 
 /* ---- the timeline picture ------------------------------------------------ */
 
-/* ms between t0 (seconds, a double) and ns, without losing the ns: the
- * whole seconds are subtracted as integers, the fraction as a double. */
-static double ms_since(double t0, int64_t ns)
-{
-	int64_t whole = (int64_t)t0;
-
-	return (double)(ns - whole * 1000000000) / 1e6 - (t0 - (double)whole) * 1e3;
-}
-
-static json_t *flow(const struct wire_view *w, const struct wire_dg *d, double t0)
+static json_t *flow(const struct wire_view *w, const struct wire_dg *d)
 {
 	const struct wire_dg *r = d->arrival != WIRE_NONE ? &w->dg[d->arrival] : NULL;
 	char src[64], dst[64];
@@ -1227,22 +1228,22 @@ static json_t *flow(const struct wire_view *w, const struct wire_dg *d, double t
 	fmt_ep(src, sizeof(src), d->family, d->src, d->sport);
 	fmt_ep(dst, sizeof(dst), d->family, d->dst, d->dport);
 	return json_pack("{s:f, s:s, s:o, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:s, s:I}", "t",
-			 ms_since(t0, d->ns), "from", agent_name(w, d->sender), "to",
+			 ms_since(w->t0, d->ns), "from", agent_name(w, d->sender), "to",
 			 r ? json_string(agent_name(w, r->receiver)) : json_null(), "src", src,
 			 "dst", dst, "family", d->family == AF_INET6 ? "ipv6" : "ipv4", "kind",
 			 wire_kind_name[d->kind], "use_candidate", d->use_candidate, "delivered",
-			 r != NULL, "t_arrive", r ? json_real(ms_since(t0, r->ns)) : json_null(),
+			 r != NULL, "t_arrive", r ? json_real(ms_since(w->t0, r->ns)) : json_null(),
 			 "link", w->files[d->file].link, "frame", (json_int_t)d->frame);
 }
 
-json_t *wire_flows(const struct wire_view *w, double t0_realtime)
+json_t *wire_flows(const struct wire_view *w)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; a != NULL && i < w->n; i++) {
 		if (w->dg[i].sender < 0)
 			continue;
-		if (json_array_append_new(a, flow(w, &w->dg[i], t0_realtime)) < 0) {
+		if (json_array_append_new(a, flow(w, &w->dg[i])) < 0) {
 			json_decref(a);
 			return NULL;
 		}

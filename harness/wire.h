@@ -28,18 +28,20 @@
 
 struct wire_view;
 
-/* Read the captures of case `c` from `dir`.  Missing files of link ends
- * are an error naming the file.  On failure *out is NULL. */
-int wire_load(const struct scn_case *c, const char *dir, struct wire_view **out,
-	      struct icl_err *err);
+/* Read the captures of case `c` from `dir`.  `t0_realtime` is the case's
+ * origin (CLOCK_REALTIME seconds: sess_result.t0_realtime), from which
+ * wire_check's `within` and wire_flows' times count, as the events' do.
+ * Missing files of link ends are an error naming the file.  On failure
+ * *out is NULL. */
+int wire_load(const struct scn_case *c, const char *dir, double t0_realtime,
+	      struct wire_view **out, struct icl_err *err);
 void wire_free(struct wire_view *w);
 
 /* Judge one wire expectation (kind SCN_EXP_WIRE_*) of `c`.  Returns
  * whether it holds; `detail` gets one line with expected vs actual, naming
  * the offending datagram (file, frame number as tshark counts, time,
- * 5-tuple) when it fails.  Times are capture times: a `within` counts
- * from an event on the wire (wire.c says which), not from the session's
- * start. */
+ * 5-tuple) when it fails.  A `within` counts from the case's origin
+ * (wire_load), to the datagram's capture time. */
 bool wire_check(const struct wire_view *w, const struct scn_case *c, const struct scn_expect *e,
 		char *detail, size_t cap);
 
@@ -51,8 +53,8 @@ bool wire_check(const struct wire_view *w, const struct scn_case *c, const struc
  *             "dtls-handshake" | "dtls-ccs" | "dtls-alert" | "dtls-data" | "other",
  *     "use_candidate": bool, "delivered": bool, "t_arrive": ms | null,
  *     "link": LINK, "frame": N}, ...]
- * Times are ms since `t0_realtime` (CLOCK_REALTIME seconds, the session's
- * origin: sess_result.t0_realtime).  New reference; NULL on OOM. */
-json_t *wire_flows(const struct wire_view *w, double t0_realtime);
+ * Times are ms since the case's origin (wire_load).  New reference; NULL
+ * on OOM. */
+json_t *wire_flows(const struct wire_view *w);
 
 #endif

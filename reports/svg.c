@@ -11,7 +11,10 @@
  * was.  The axis at the left gives the real times.  A label takes room
  * only where it is drawn, and a datagram's label is left out when the
  * same label was drawn just above (retransmissions, consent checks); every
- * arrow keeps its full description in a <title>.
+ * arrow keeps its full description in a <title>.  What the harness itself
+ * did to the network or an agent (a link cut or restored, an ICE restart:
+ * "action" events of agent "harness") is a dashed band across every lane,
+ * since it is no agent's doing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,7 @@ enum {
 #define CHAR_W 6.35     /* advance of a 10.5 px monospace character */
 #define GAP_PX 4.5      /* px per doubling of the gap between two rows */
 #define GAP_MS 250.0    /* longer gaps collapse into a band */
+#define ACTION_COLOUR "#ef6c00"
 
 enum row_kind { ROW_SEND, ROW_ARRIVE, ROW_EVENT };
 
@@ -111,6 +115,13 @@ static void lane_add(struct tl *l, const char *name)
 		l->lane[l->n_lanes++] = name;
 }
 
+/* A harness action (harness/session.c): drawn across the lanes. */
+static bool is_action(const json_t *entry)
+{
+	return strcmp(rep_str(entry, "agent"), "harness") == 0 &&
+	       strcmp(rep_str(json_object_get(entry, "event"), "event"), "action") == 0;
+}
+
 static int lane_rank(const char *name)
 {
 	return strcmp(name, "client") == 0 ? 0 : strcmp(name, "server") == 0 ? 2 : 1;
@@ -125,8 +136,10 @@ static void lanes(struct tl *l, const json_t *c)
 
 	json_array_foreach(json_object_get(c, "agents"), i, e)
 		lane_add(l, rep_str(e, "name"));
-	json_array_foreach(json_object_get(c, "timeline"), i, e)
-		lane_add(l, rep_str(e, "agent"));
+	json_array_foreach(json_object_get(c, "timeline"), i, e) {
+		if (!is_action(e))
+			lane_add(l, rep_str(e, "agent"));
+	}
 	json_array_foreach(json_object_get(c, "wire"), i, e) {
 		lane_add(l, rep_str(e, "from"));
 		lane_add(l, rep_str(e, "to"));
@@ -160,12 +173,14 @@ static int dest_lane(const struct tl *l, const json_t *w, int from)
 /* ---- labels ------------------------------------------------------------- */
 
 static const char *const shown_events[] = { "ice-state", "dtls-state", "selected-pair",
-					    "data-echoed", "error" };
+					    "data-echoed", "error", "action" };
 
 static bool shown(const json_t *entry)
 {
 	const char *ev = rep_str(json_object_get(entry, "event"), "event");
 
+	if (strcmp(ev, "action") == 0 && !is_action(entry))
+		return false;
 	for (size_t i = 0; i < sizeof(shown_events) / sizeof(shown_events[0]); i++) {
 		if (strcmp(ev, shown_events[i]) == 0)
 			return true;
@@ -215,6 +230,26 @@ static void clip(char *s, size_t max)
 
 /* The label of an agent event, in one or two lines (l2 may stay empty),
  * each clipped; `full` gets everything for the tooltip. */
+/* "link wan cut" / "ipv6 only, b-to-a"; "ICE restart of client". */
+static void action_label(const json_t *ev, char *l1, char *l2, size_t cap)
+{
+	const char *act = rep_str(ev, "action"), *fam = rep_str(ev, "family");
+	const char *dir = rep_str(ev, "direction");
+	bool all_fam = !fam[0] || strcmp(fam, "both") == 0;
+	bool all_dir = !dir[0] || strcmp(dir, "both") == 0;
+
+	l2[0] = '\0';
+	if (strcmp(act, "restart") == 0) {
+		snprintf(l1, cap, "ICE restart of %s", rep_str(ev, "agent"));
+		return;
+	}
+	snprintf(l1, cap, "link %s %s", rep_str(ev, "link"),
+		 strcmp(act, "cut") == 0 ? "cut" : strcmp(act, "restore") == 0 ? "restored" : act);
+	if (!all_fam || !all_dir)
+		snprintf(l2, cap, "%s%s%s", all_fam ? "" : fam, !all_fam && !all_dir ? ", " : "",
+			 all_dir ? "" : dir);
+}
+
 static void event_label(const json_t *ev, char *l1, char *l2, size_t cap, char *full,
 			size_t fcap)
 {
@@ -233,6 +268,8 @@ static void event_label(const json_t *ev, char *l1, char *l2, size_t cap, char *
 		snprintf(l2, cap, "%s \xe2\x86\x92 %s", rep_str(ev, "local"), rep_str(ev, "remote"));
 	} else if (strcmp(name, "data-echoed") == 0) {
 		snprintf(l1, cap, "data echoed, rtt %.1f ms", rep_num(ev, "rtt_ms", 0));
+	} else if (strcmp(name, "action") == 0) {
+		action_label(ev, l1, l2, cap);
 	} else {
 		snprintf(l1, cap, "%s:", rep_bool(ev, "fatal") ? "fatal error" : "error");
 		snprintf(l2, cap, "%s", rep_str(ev, "reason"));
@@ -602,6 +639,26 @@ static void event_mark(struct rep_out *o, const struct tl *l, const struct row *
 	rep_puts(o, "</g>\n");
 }
 
+/* A dashed band across the picture, labelled left of the first lane
+ * (where that lane's own events are labelled, so they do not overlap). */
+static void action_mark(struct rep_out *o, const struct tl *l, const struct row *r)
+{
+	const json_t *ev = json_object_get(r->item, "event");
+	char l1[256], l2[256], full[600];
+	double tx = l->x[0] - 12;
+
+	event_label(ev, l1, l2, sizeof(l1), full, sizeof(full));
+	rep_printf(o, "<g class=\"action\" data-t=\"%.3f\"><title>harness at %.3f ms: ", r->t, r->t);
+	rep_esc_str(o, full, false);
+	rep_printf(o, "</title><line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+		      "stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"3 3\"/>",
+		   AXIS_X + 4, r->y, WIDTH - 4, r->y, ACTION_COLOUR);
+	text(o, tx, r->y + 4, "end", "ev", ACTION_COLOUR, l1);
+	if (l2[0])
+		text(o, tx, r->y + 4 + LINE_H, "end", "ev sub", ACTION_COLOUR, l2);
+	rep_puts(o, "</g>\n");
+}
+
 /* Time labels at the left, where they fit, with a faint line across. */
 static void axis(struct rep_out *o, const struct tl *l)
 {
@@ -687,7 +744,9 @@ static void draw(struct rep_out *o, const struct tl *l, const json_t *c)
 	}
 	rep_puts(o, "</g>\n");
 	for (size_t i = 0; i < l->n_rows; i++) {
-		if (l->rows[i].kind == ROW_EVENT)
+		if (l->rows[i].kind == ROW_EVENT && is_action(l->rows[i].item))
+			action_mark(o, l, &l->rows[i]);
+		else if (l->rows[i].kind == ROW_EVENT)
 			event_mark(o, l, &l->rows[i]);
 	}
 	if (l->n_rows == 0)
@@ -727,7 +786,7 @@ void rep_svg_legend(struct rep_out *o)
 	double x = 4;
 
 	rep_puts(o, "<svg class=\"legend\" xmlns=\"http://www.w3.org/2000/svg\" width=\"1160\" "
-		    "height=\"44\" viewBox=\"0 0 1160 44\">");
+		    "height=\"62\" viewBox=\"0 0 1160 62\">");
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		rep_printf(o, "<line x1=\"%.0f\" y1=\"12\" x2=\"%.0f\" y2=\"12\" stroke=\"%s\" "
 			      "stroke-width=\"3\"/>",
@@ -746,5 +805,9 @@ void rep_svg_legend(struct rep_out *o)
 		    "transform=\"rotate(45 444.5 34)\"/>");
 	text(o, 456, 38, "start", "lbl", "#333",
 	     "agent event (red: failure or error, green: connected, purple: selected pair)");
+	rep_printf(o, "<line x1=\"4\" y1=\"52\" x2=\"40\" y2=\"52\" stroke=\"%s\" "
+		      "stroke-width=\"1.5\" stroke-dasharray=\"3 3\"/>", ACTION_COLOUR);
+	text(o, 46, 56, "start", "lbl", "#333",
+	     "the scenario's action (a link cut or restored, an ICE restart), across every lane");
 	rep_puts(o, "</svg>\n");
 }

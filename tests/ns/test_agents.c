@@ -321,6 +321,42 @@ START_TEST(seed_oneway_capture)
 }
 END_TEST
 
+/* One origin for the whole case: an action at 400 ms is on the timeline
+ * at 400 ms, however long the captures took to set up (tens of ms idle,
+ * hundreds under load, while the timeline once counted from before them
+ * and the actions from after, so that `within` deadlines lost that time).
+ * A restore of a whole link changes nothing on the wire. */
+START_TEST(actions_share_the_origin)
+{
+	struct sess_action act = { .at_ms = 400, .link = "lan", .up = true };
+	struct sess_options o = { .actions = &act, .n_actions = 1, .hold_ms = 600 };
+	struct pair_run pr = {0};
+	struct wire_count v4, v6;
+	char dir[] = "/tmp/icelab-test-XXXXXX";
+	json_t *ev;
+	double t;
+	size_t i;
+
+	capture_into(&o, dir);
+	run(&pr, NS_ONEWAY_YAML, "passive", &o);
+	read_server_wire(dir, &v4, &v6);
+	assert_connected(&pr.r, "server");
+	ev = NULL;
+	json_array_foreach(pr.r.timeline, i, ev) {
+		if (strcmp(field(ev, "agent"), "harness") == 0)
+			break;
+	}
+	ck_assert_msg(i < json_array_size(pr.r.timeline), "no harness event on the timeline");
+	ck_assert_str_eq(field(json_object_get(ev, "event"), "action"), "restore");
+	ck_assert_str_eq(field(json_object_get(ev, "event"), "link"), "lan");
+	t = json_number_value(json_object_get(ev, "t"));
+	/* Never early (the loop's clock has whole ms); late by a timer's
+	 * lateness only, well under the captures' setup time. */
+	ck_assert_msg(t >= 399.0 && t < 430.0, "action at 400 ms recorded at %.1f ms", t);
+	done(&pr);
+}
+END_TEST
+
 /* Change one hex digit of the fingerprint handed to the client. */
 static void wrong_fingerprint(void *user, int to, json_t *cmd)
 {
@@ -402,6 +438,7 @@ Suite *agents_ns_suite(void)
 	tcase_add_loop_test(tc, bad_fingerprint, 0, 2);
 	tcase_add_test(tc, bad_password);
 	tcase_add_loop_test(tc, full_pair, 0, 2);
+	tcase_add_test(tc, actions_share_the_origin);
 	suite_add_tcase(s, tc);
 	return s;
 }

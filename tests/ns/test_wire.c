@@ -121,7 +121,7 @@ static void judge_all(const struct scn_case *c, const char *dir, double t0, stru
 	struct wire_view *w = NULL;
 	char path[PATH_MAX];
 
-	if (wire_load(c, dir, &w, &err) < 0) {
+	if (wire_load(c, dir, t0, &w, &err) < 0) {
 		snprintf(o->broken, sizeof(o->broken), "wire_load: %s", err.msg);
 		return;
 	}
@@ -129,7 +129,7 @@ static void judge_all(const struct scn_case *c, const char *dir, double t0, stru
 	judge(w, c, SCN_EXP_WIRE_DTLS_AFTER_NOMINATION, SCN_AGENT_BOTH, 0, &o->uc);
 	judge(w, c, SCN_EXP_WIRE_SYMMETRIC, SCN_AGENT_BOTH, 0, &o->sym);
 	judge(w, c, SCN_EXP_WIRE_NO_DTLS, SERVER, AF_INET, &o->v4);
-	flows = wire_flows(w, t0);
+	flows = wire_flows(w);
 	count_flows(flows, &o->flows);
 	json_decref(flows);
 	wire_free(w);

@@ -2255,17 +2255,17 @@ static const struct sent_rec *request_to(const struct node *n, const union stun_
 	return r;
 }
 
-/* A controlled full agent whose pair with s->peer was checked and then
- * nominated by the peer's USE-CANDIDATE; `h` is left holding that check,
- * whose credentials `pwd` and `user` keep (the agent forgets them at a
- * restart). */
-static void full_nominated(struct solo *s, struct hreq *h, char pwd[257], char user[300])
+/* A controlled full agent configured by `cfg` whose pair with s->peer
+ * was checked and then nominated by the peer's USE-CANDIDATE; `h` is left
+ * holding that check, whose credentials `pwd` and `user` keep (the agent
+ * forgets them at a restart). */
+static void full_nominated(struct solo *s, const struct ice_config *cfg, struct hreq *h,
+			   char pwd[257], char user[300])
 {
-	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 3);
 	const struct sent_rec *req;
 	uint8_t buf[MSG_MAX];
 
-	solo_init(s, &cfg);
+	solo_init(s, cfg);
 	set_remote(&s->n, false);
 	add_remote(&s->n, rcand("1", CAND_HOST, HOST_V4, "198.51.100.2", 5001));
 	run_until(&s->net, 0);
@@ -2288,6 +2288,7 @@ static void full_nominated(struct solo *s, struct hreq *h, char pwd[257], char u
  * check with the new credentials does all that. */
 START_TEST(test_full_restart_old_credentials)
 {
+	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 3);
 	struct solo s;
 	char old_p[257], ou[300], old_user[600], user[600];
 	char nu[] = "newufrag:peer2", np[] = "newpassword0123456789abc";
@@ -2300,7 +2301,7 @@ START_TEST(test_full_restart_old_credentials)
 	struct icl_err err;
 	struct hreq h;
 
-	full_nominated(&s, &h, old_p, ou);
+	full_nominated(&s, &cfg, &h, old_p, ou);
 	snprintf(old_user, sizeof(old_user), "peer:%s", ice_agent_ufrag(s.n.ag));
 	s.net.now = 100;
 	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", np, s.net.now, &err), 0);
@@ -2342,6 +2343,137 @@ START_TEST(test_full_restart_old_credentials)
 	ck_assert_uint_eq(s.n.n_sel, 2);
 	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &other));
 	ck_assert_int_eq(ice_agent_state(s.n.ag), ICE_COMPLETED);
+	net_free(&s.net);
+}
+END_TEST
+
+/* The peer of a solo full agent, both restarted: it takes its old
+ * credentials until a request with its new ones arrives (spec item 14).
+ * It answers the agent's requests on the kept tuple (to s->peer), its
+ * consent, signed with the key their USERNAME stands for, or 401
+ * unsigned; the test answers the checks elsewhere. */
+struct restarted_peer {
+	const char *old_user, *old_key, *new_user, *new_key;
+	bool retired;              /* the old credentials are refused */
+	size_t seen;               /* the agent's sends read so far */
+};
+
+static const char *peer_key(struct restarted_peer *p, const struct stun_msg *m)
+{
+	char user[600];
+
+	stun_str_copy(m->username, user, sizeof(user));
+	if (strcmp(user, p->new_user) == 0 && signed_by(m, p->new_key)) {
+		p->retired = true;
+		return p->new_key;
+	}
+	if (!p->retired && strcmp(user, p->old_user) == 0 && signed_by(m, p->old_key))
+		return p->old_key;
+	return NULL;
+}
+
+static void peer_reads(struct solo *s, struct restarted_peer *p)
+{
+	uint8_t buf[MSG_MAX];
+
+	for (; p->seen < s->n.n_sent; p->seen++) {
+		struct sent_rec r = s->n.sent[p->seen];   /* answering may move the records */
+		struct stun_msg m = sent_msg(&r);
+		const char *key;
+
+		if (m.cls != STUN_REQUEST)
+			continue;
+		key = peer_key(p, &m);
+		if (stun_addr_equal(&r.to, &s->peer))
+			inject(&s->n, r.sock, &r.to, buf,
+			       mk_resp(buf, &r, key ? 0 : 401, key, &s->n.addr[r.sock]));
+	}
+}
+
+/* Step the clock to `end` in 50 ms steps, the peer reading at each. */
+static void run_with_peer(struct solo *s, struct restarted_peer *p, uint64_t end)
+{
+	while (s->net.now < end) {
+		run_until(&s->net, s->net.now + 50);
+		peer_reads(s, p);
+	}
+}
+
+/* Request `req` has USERNAME `user` and is keyed with `key`. */
+static bool request_is(const struct sent_rec *req, const char *user, const char *key)
+{
+	struct stun_msg m;
+	char u[600];
+
+	if (req == NULL)
+		return false;
+	m = sent_msg(req);
+	stun_str_copy(m.username, u, sizeof(u));
+	return strcmp(u, user) == 0 && signed_by(&m, key);
+}
+
+/* RFC 7675 5.1 across a restart (RFC 8445 9) of a controlled full agent:
+ * consent on the kept pair goes on with the old credentials until a check
+ * with the new ones is answered, and with the new ones from then on: the
+ * peer, having seen that check, refuses the old ones (spec item 14).
+ * Their answers keep the pair for as long as nothing new is selected. */
+START_TEST(test_full_restart_consent_new_credentials)
+{
+	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 3);
+	struct solo s;
+	char old_p[257], ou[300], old_user[600];
+	const char *rp = "peer2-password-0123456789", *nu = "peer2:newufrag";
+	union stun_addr other = A("198.51.100.4", 5004);
+	struct restarted_peer peer;
+	const struct sent_rec *req;
+	uint64_t checked, answered;
+	uint8_t buf[MSG_MAX];
+	struct icl_err err;
+	struct hreq h;
+
+	/* The worst case below goes 3 intervals without a valid answer. */
+	cfg.consent_interval_ms = C_INTERVAL;
+	cfg.consent_timeout_ms = 5 * C_INTERVAL;
+	full_nominated(&s, &cfg, &h, old_p, ou);
+	snprintf(old_user, sizeof(old_user), "peer:%s", ice_agent_ufrag(s.n.ag));
+	peer = (struct restarted_peer){ old_user, "peer-password-0123456789", nu, rp, false,
+					s.n.n_sent };
+	s.net.now = 100;
+	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", "newpassword0123456789abc",
+					   s.net.now, &err), 0);
+	ck_assert_int_eq(ice_agent_set_remote(s.n.ag, "peer2", rp, false, s.net.now, &err), 0);
+	run_with_peer(&s, &peer, 2500);
+	ck_assert(request_is(request_to(&s.n, &s.peer, 100), old_user, peer.old_key));
+
+	/* The restart's first check: the peer takes the new credentials. */
+	checked = s.net.now;
+	add_remote(&s.n, rcand("1", CAND_HOST, HOST_V4, "198.51.100.4", 5004));
+	run_with_peer(&s, &peer, s.net.now + 50);
+	ck_assert(peer.retired);
+	/* Consent before the answer to that check: still the old ones,
+	 * which the peer now refuses. */
+	while (request_to(&s.n, &s.peer, checked + 1) == NULL)
+		run_with_peer(&s, &peer, s.net.now + 50);
+	ck_assert_uint_le(s.net.now, checked + C_INTERVAL * 12 / 10 + 50);
+	ck_assert(request_is(request_to(&s.n, &s.peer, checked + 1), old_user, peer.old_key));
+
+	/* The answer proves the peer has them: consent takes them. */
+	req = request_to(&s.n, &other, checked);
+	ck_assert_ptr_nonnull(req);
+	inject(&s.n, req->sock, &req->to, buf, mk_resp(buf, req, 0, rp, &s.n.addr[req->sock]));
+	answered = s.net.now;
+	ck_assert_uint_eq(s.n.n_sel, 1);
+	while (request_to(&s.n, &s.peer, answered + 1) == NULL)
+		run_with_peer(&s, &peer, s.net.now + 50);
+	ck_assert(request_is(request_to(&s.n, &s.peer, answered + 1), nu, rp));
+
+	/* Answered with the new password, consent holds the kept pair. */
+	run_with_peer(&s, &peer, answered + 4 * cfg.consent_timeout_ms);
+	ck_assert(!went_through(&s.n, ICE_DISCONNECTED));
+	ck_assert_uint_eq(s.n.n_sel, 1);
+	ck_assert_ptr_nonnull(ice_agent_selected(s.n.ag));
+	ck_assert(stun_addr_equal(&ice_agent_selected(s.n.ag)->remote, &s.peer));
+	ck_assert(request_is(request_to(&s.n, &s.peer, answered + 1), nu, rp));
 	net_free(&s.net);
 }
 END_TEST
@@ -2508,6 +2640,7 @@ Suite *ice_suite(void)
 	tcase_add_test(tc, test_lite_restart_flushes_nominations);
 	tcase_add_loop_test(tc, test_lite_restart_kept_tuple, 0, 2);
 	tcase_add_test(tc, test_full_restart_old_credentials);
+	tcase_add_test(tc, test_full_restart_consent_new_credentials);
 	tcase_add_loop_test(tc, test_restart_after_consent_lost, 0, 2);
 	tcase_add_loop_test(tc, test_nomination_timer_bounds_dead_pair, 0, 3);
 	tcase_add_loop_test(tc, test_quirk_select_first_check, 0, 2);

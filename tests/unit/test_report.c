@@ -444,6 +444,48 @@ START_TEST(html_seed_failure_visible)
 }
 END_TEST
 
+/* The scenario's actions (harness/session.c) are bands across the
+ * picture, labelled, at their time: no lane of their own, no agent's mark,
+ * and the agents' events are still drawn as before. */
+START_TEST(html_actions_are_bands)
+{
+	json_t *run = load_fixture(), *c = json_array_get(json_object_get(run, "cases"), 0);
+	json_t *tl = json_object_get(c, "timeline");
+	struct out o = {0};
+	const char *cut, *p;
+	char *sec;
+	size_t events;
+
+	events = json_array_size(tl);
+	json_array_append_new(tl, json_pack("{s:f, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "t", 3.5,
+					    "agent", "harness", "event", "event", "action",
+					    "action", "cut", "link", "wan", "family", "ipv6",
+					    "direction", "b-to-a"));
+	json_array_append_new(tl, json_pack("{s:f, s:s, s:{s:s, s:s, s:s}}", "t", 4.0, "agent",
+					    "harness", "event", "event", "action", "action",
+					    "restart", "agent", "client"));
+	write_one(&o, "index.html", run);
+	ck_assert_msg(ill_formed(o.text) == NULL, "ill-formed at: %.60s", ill_formed(o.text));
+	sec = section(o.text, json_string_value(json_object_get(c, "name")));
+	ck_assert_int_eq(count(sec, "<g class=\"lane\""),
+			 json_array_size(json_object_get(c, "agents")));
+	ck_assert_int_eq(count(sec, "<g class=\"action\""), 2);
+	cut = strstr(sec, "<g class=\"action\" data-t=\"3.500\"><title>harness at 3.500 ms: "
+		      "link wan cut ipv6, b-to-a</title>");
+	ck_assert_msg(cut != NULL, "%s", sec);
+	p = strstr(cut, "<line x1=\"");
+	ck_assert_ptr_nonnull(strstr(p, "stroke-dasharray"));
+	ck_assert_int_eq(count(sec, ">link wan cut<"), 1);
+	ck_assert_int_eq(count(sec, ">ipv6, b-to-a<"), 1);
+	ck_assert_int_eq(count(sec, ">ICE restart of client<"), 1);
+	ck_assert_int_eq(count(sec, "data-agent=\"harness\""), 0);
+	ck_assert_uint_eq(json_array_size(tl), events + 2);
+	free(sec);
+	free(o.text);
+	json_decref(run);
+}
+END_TEST
+
 START_TEST(html_escapes_and_links)
 {
 	json_t *run = load_fixture();
@@ -628,6 +670,7 @@ Suite *report_suite(void)
 	tcase_add_test(html, html_lanes_and_flows);
 	tcase_add_test(html, html_seed_failure_visible);
 	tcase_add_test(html, html_escapes_and_links);
+	tcase_add_test(html, html_actions_are_bands);
 	tcase_add_test(html, html_many_datagrams);
 	tcase_add_test(html, html_flood_summary);
 	suite_add_tcase(s, html);

@@ -43,6 +43,7 @@ static const char *const file_name[N_FILES] = { "lan-client.pcap", "lan-router.p
 enum { CLIENT, SERVER };
 
 #define T0 1700000000.0 /* capture origin, seconds */
+#define CASE_T0 (T0 - 0.010) /* the case started 10 ms before it */
 
 struct world {
 	char dir[64];
@@ -51,6 +52,7 @@ struct world {
 	size_t frames[N_FILES];
 	size_t rx;                 /* frame of the last receipt, in the receiver's file */
 	struct scn_case c;
+	double t0;                 /* the case's origin for wire_load */
 	struct wire_view *w;
 };
 
@@ -59,6 +61,7 @@ static void world_open(struct world *w)
 	struct icl_err err = {0};
 
 	memset(w, 0, sizeof(*w));
+	w->t0 = CASE_T0;
 	ck_assert_msg(scn_load_topology_buf("wire-unit", topo_yaml, strlen(topo_yaml), &w->c.plan,
 					    &err) == 0, "%s", err.msg);
 	snprintf(w->c.name, sizeof(w->c.name), "wire-unit");
@@ -293,7 +296,7 @@ static int world_load(struct world *w, const char *missing, struct icl_err *err)
 		snprintf(path, sizeof(path), "%s/%s", w->dir, missing);
 		unlink(path);
 	}
-	rc = wire_load(&w->c, w->dir, &w->w, err);
+	rc = wire_load(&w->c, w->dir, w->t0, &w->w, err);
 	for (int f = 0; f < N_FILES; f++) {
 		snprintf(path, sizeof(path), "%s/%s", w->dir, file_name[f]);
 		unlink(path);
@@ -733,29 +736,35 @@ START_TEST(checks_rejected)
 }
 END_TEST
 
-/* `within` bounds the server's first 401, counted from the arrival of the
- * client's first check at the server (1 ms after it was sent). */
-enum { RW_MET, RW_LATE, RW_FIRST_IGNORED, RW_N };
+/* `within` bounds the server's first 401, counted from the case's origin
+ * (CASE_T0, 10 ms before T0) as every `within` is; a check arrives 1 ms
+ * after it was sent. */
+enum { RW_MET, RW_LATE, RW_FIRST_IGNORED, RW_LATE_CHECK, RW_N };
 
 static const struct {
-	double check2, answer1, answer2; /* ms; answer1 < 0: the first check is ignored */
+	double check1, check2, answer1, answer2; /* ms from T0; answer1 < 0: unanswered */
 	unsigned within;
 	bool holds;
 	const char *says;
 } rw[RW_N] = {
-	/* 1499 ms after the arrival; the later answer is not bounded. */
-	[RW_MET] = { 1600, 1500, 3000, 1500, true,
-		     "got 2 check(s) from client, 2 answered with 401, the first 1499.0 ms "
-		     "after the first check arrived" },
-	[RW_LATE] = { 1600, 1502, 1601, 1500, false,
-		      "(+1.502 s) 203.0.113.10:6000 -> 203.0.113.1:5001, left 1501.0 ms after "
-		      "the first check arrived at wan-server.pcap frame 1 (+0.001 s): later than "
-		      "1500 ms" },
+	/* At 1499 ms of the case; the later answer is not bounded. */
+	[RW_MET] = { 0, 1600, 1489, 3000, 1500, true,
+		     "got 2 check(s) from client, 2 answered with 401, the first at 1499.0 ms "
+		     "(the first check arrived at 11.0 ms)" },
+	[RW_LATE] = { 0, 1600, 1492, 1601, 1500, false,
+		      "(+1.492 s) 203.0.113.10:6000 -> 203.0.113.1:5001, left at 1502.0 ms: "
+		      "later than 1500 ms (the first check arrived at 11.0 ms, wan-server.pcap "
+		      "frame 1 (+0.001 s))" },
 	/* Each answer comes 1 ms after its own check, but the first check
 	 * went unanswered: the first 401 is late all the same. */
-	[RW_FIRST_IGNORED] = { 1000, -1, 1001, 500, false,
-			       "left 1000.0 ms after the first check arrived at wan-server.pcap "
-			       "frame 1 (+0.001 s): later than 500 ms" },
+	[RW_FIRST_IGNORED] = { 0, 1000, -1, 1001, 500, false,
+			       "left at 1011.0 ms: later than 500 ms (the first check arrived "
+			       "at 11.0 ms" },
+	/* Answered 1 ms after it arrived, but the check itself came late:
+	 * the bound is the case's, not the agent's reaction time. */
+	[RW_LATE_CHECK] = { 1400, 1600, 1402, 1602, 1000, false,
+			    "left at 1412.0 ms: later than 1000 ms (the first check arrived "
+			    "at 1411.0 ms" },
 };
 
 START_TEST(checks_rejected_within)
@@ -769,7 +778,7 @@ START_TEST(checks_rejected_within)
 	bool ok;
 
 	world_open(&w);
-	send_ice(&w, CLIENT, 0, 0x0001, 1, CTLG, 7, 0);
+	send_ice(&w, CLIENT, rw[_i].check1, 0x0001, 1, CTLG, 7, 0);
 	if (rw[_i].answer1 >= 0)
 		first = send_ice(&w, SERVER, rw[_i].answer1, 0x0111, 1, NO_ROLE, 0, 401);
 	send_ice(&w, CLIENT, rw[_i].check2, 0x0001, 2, CTLG, 7, 0);
@@ -820,8 +829,8 @@ START_TEST(flows)
 	size_t i;
 
 	world_run(&w, 0, &m);
-	/* The session's origin 10 ms before the first datagram. */
-	fl = wire_flows(w.w, T0 - 0.010);
+	/* The case's origin 10 ms before the first datagram. */
+	fl = wire_flows(w.w);
 	ck_assert_ptr_nonnull(fl);
 	/* Sent: 3 checks + 3 consent checks each way (6 + 6), 3 DTLS records. */
 	ck_assert_uint_eq(json_array_size(fl), 15);
@@ -898,20 +907,20 @@ START_TEST(flows_same_payload)
 	xmit(&w, CLIENT, 300, false, 5001, 6000, b, n, true);
 	xmit(&w, CLIENT, 400, false, 5001, 6000, b, n, false);
 	ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
-	fl = wire_flows(w.w, T0);
+	fl = wire_flows(w.w); /* times from CASE_T0, 10 ms before the first */
 	ck_assert_ptr_nonnull(fl);
 	ck_assert_uint_eq(json_array_size(fl), 6);
 	f = nth_flow(fl, "client", "binding-request", "ipv4", 0);
 	ck_assert(delivered(f));
-	ck_assert_double_eq_tol(num(f, "t_arrive"), 1.0, 1e-3);
+	ck_assert_double_eq_tol(num(f, "t_arrive"), 11.0, 1e-3);
 	ck_assert(!delivered(nth_flow(fl, "client", "binding-request", "ipv4", 1)));
 	ck_assert(!delivered(nth_flow(fl, "client", "binding-request", "ipv4", 2)));
 	f = nth_flow(fl, "client", "binding-request", "ipv4", 3);
 	ck_assert(delivered(f));
-	ck_assert_double_eq_tol(num(f, "t_arrive"), 401.0, 1e-3);
+	ck_assert_double_eq_tol(num(f, "t_arrive"), 411.0, 1e-3);
 	f = nth_flow(fl, "client", "dtls-data", "ipv4", 0);
 	ck_assert(delivered(f));
-	ck_assert_double_eq_tol(num(f, "t_arrive"), 201.0, 1e-3);
+	ck_assert_double_eq_tol(num(f, "t_arrive"), 211.0, 1e-3);
 	f = nth_flow(fl, "server", "dtls-data", "ipv4", 0);
 	ck_assert(!delivered(f));
 	ck_assert(json_is_null(json_object_get(f, "to")));
