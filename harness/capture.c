@@ -12,12 +12,19 @@
 
 #include "../netns/topo.h"
 
-#define CAP_SNAPLEN 65535
 #define CAP_TIMEOUT_MS 10     /* unused in immediate mode, but must be set */
-/* Kernel ring per end: libpcap gives each packet a 64 KiB slot here (see
- * capture.h), so its 2 MB default held 32 packets, which a flood
- * (tests/hostile-test) fills in a few ms of a busy loop; 16 MiB: 256. */
-#define CAP_BUFFER (16 << 20)
+/* The kernel ring per end (see capture.h): libpcap gives each packet a
+ * fixed slot of the snap length (TPACKET_V2, in immediate mode).  With
+ * the snap length at 65535, as it was, 256 slots took 32 MiB per end in
+ * 64 KiB blocks, and allocating them took 10-15 ms per end idle and
+ * 100+ ms under memory pressure, in every case's setup.  The link's MTU
+ * bounds what crosses it; the headroom covers the Ethernet header (and a
+ * VLAN tag) with room to spare.  1024 slots: a flood (tests/hostile-test)
+ * fills them 4 times slower than the 256 before. */
+#define CAP_DEFAULT_MTU 1500
+#define CAP_HEADROOM 256
+#define CAP_SLOTS 1024
+#define CAP_SLOT_OVERHEAD 128 /* libpcap's per-slot header and alignment */
 #define CAP_BATCH 256         /* packets written per loop wakeup: bounds a callback's time */
 #define CAP_FLUSH_ROUNDS 64   /* batches per end in capture_flush() */
 
@@ -209,18 +216,19 @@ static int pcap_fail(pcap_t *p, int status, const char *label, const char *what,
 
 /* Immediate mode: every packet wakes the loop at once instead of waiting
  * for a ring block to fill (and libpcap then uses TPACKET_V2). */
-static int pcap_open_iface(const char *ifname, const char *label, pcap_t **out,
+static int pcap_open_iface(const char *ifname, unsigned mtu, const char *label, pcap_t **out,
 			   struct icl_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_create(ifname, ebuf);
+	int snaplen = (int)(mtu ? mtu : CAP_DEFAULT_MTU) + CAP_HEADROOM;
 	int rc;
 
 	if (p == NULL)
 		return icl_err_set(err, -EIO, "capture %s: pcap_create: %s", label, ebuf);
-	if ((rc = pcap_set_snaplen(p, CAP_SNAPLEN)) != 0 ||
+	if ((rc = pcap_set_snaplen(p, snaplen)) != 0 ||
 	    (rc = pcap_set_immediate_mode(p, 1)) != 0 ||
-	    (rc = pcap_set_buffer_size(p, CAP_BUFFER)) != 0 ||
+	    (rc = pcap_set_buffer_size(p, CAP_SLOTS * (snaplen + CAP_SLOT_OVERHEAD))) != 0 ||
 	    (rc = pcap_set_timeout(p, CAP_TIMEOUT_MS)) != 0 ||
 	    (rc = pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO)) != 0) {
 		rc = pcap_fail(p, rc, label, "configuring", err);
@@ -239,14 +247,14 @@ static int pcap_open_iface(const char *ifname, const char *label, pcap_t **out,
 
 /* The packet socket is bound to the namespace it is created in: create it
  * inside the node, then come back. */
-static int end_open_pcap(const struct topo *t, const struct topo_end *te, struct cap_end *e,
-			 struct icl_err *err)
+static int end_open_pcap(const struct topo *t, const struct topo_link *l,
+			 const struct topo_end *te, struct cap_end *e, struct icl_err *err)
 {
 	int rc = topo_enter(t, te->node, err), rc2;
 
 	if (rc < 0)
 		return icl_err_wrap(err, "capture %s", e->label);
-	rc = pcap_open_iface(te->ifname, e->label, &e->pcap, err);
+	rc = pcap_open_iface(te->ifname, l->mtu, e->label, &e->pcap, err);
 	rc2 = topo_leave(t, rc < 0 ? NULL : err);
 	return rc < 0 ? rc : rc2;
 }
@@ -296,7 +304,7 @@ static int end_open(const struct topo *t, const struct topo_link *l, int side, c
 	int rc;
 
 	snprintf(e->label, sizeof(e->label), "%s-%s", l->name, te->node);
-	rc = end_open_pcap(t, te, e, err);
+	rc = end_open_pcap(t, l, te, e, err);
 	if (rc == 0)
 		rc = end_prepare_fd(e, err);
 	if (rc == 0)

@@ -17,12 +17,14 @@
  * written to the files from the loop's callbacks; each callback flushes, so
  * after the loop ran the files hold every packet it has seen.
  *
- * Capacity: each end's kernel ring holds about 256 packets (libpcap
- * sizes slots for the 65535-byte snap length on veths with offloads, 64 KiB
- * each, in a 16 MiB buffer; its 2 MB default held 32, which a flood of
- * 5000 datagrams/s overran, tests/hostile-test).  If the loop stalls for
- * longer than that many packets on one end, the kernel drops them from the capture
- * (not from the network) and capture_flush()/capture_stop() report it.
+ * Capacity: each end's kernel ring holds 1024 packets (libpcap's 2 MB
+ * default held 32 of its 64 KiB slots, which a flood of 5000 datagrams/s
+ * overran, tests/hostile-test).  A packet is kept up to the link's MTU
+ * plus 256 bytes (the snap length sizes each slot); a longer one, which
+ * only offloads could make, is kept truncated, and so marked
+ * (capture_pkt.truncated).  If the loop stalls for longer than that many
+ * packets on one end, the kernel drops them from the capture (not from the
+ * network) and capture_flush()/capture_stop() report it.
  * A link taken down and up again keeps being captured; a deleted one ends
  * its capture with an error.
  */

@@ -1,6 +1,7 @@
 #include "rules.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -70,6 +71,25 @@ static int nat64_text(const struct topo_plan *p, const struct topo_node *n, char
 	return rc < 0 ? icl_err_wrap(err, "nat64") : append(acc, t, err);
 }
 
+/* TAYGA 0.9.2 (Debian 12's) writes a UDP checksum that computes to zero
+ * as 0x0000 when it translates to IPv6, where it must be 0xffff (RFC 768,
+ * RFC 8200 8.1) and a receiver drops it.  That is one datagram in 65536,
+ * but every retransmission of it has the same bytes: the check, or the
+ * DTLS flight, is lost for good.  Fixed as it leaves TAYGA's tun, before
+ * conntrack (which also counts such a datagram invalid). */
+static int tayga_csum_text(const char *tun, char **acc, struct icl_err *err)
+{
+	char *t = NULL;
+
+	if (asprintf(&t, "table ip6 icl_tayga_%s {\n"
+		     "\tchain fix {\n"
+		     "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+		     "\t\tiifname \"%s\" udp checksum 0 udp checksum set 65535\n"
+		     "\t}\n}\n", tun, tun) < 0)
+		return icl_err_set(err, -ENOMEM, "out of memory");
+	return append(acc, t, err);
+}
+
 static int filter_text(const struct topo_plan *p, const struct topo_node *n, char **acc,
 		       struct icl_err *err)
 {
@@ -105,6 +125,10 @@ int topo_rules_text(const struct topo_plan *p, const struct topo_node *n, char *
 		rc = nat_text(p, n, i, text, err);
 	if (rc == 0 && n->nat64 != NULL)
 		rc = nat64_text(p, n, text, err);
+	if (rc == 0 && n->nat64 != NULL)
+		rc = tayga_csum_text(TOPO_NAT64_TUN, text, err);
+	if (rc == 0 && n->clat != NULL)
+		rc = tayga_csum_text(TOPO_CLAT_TUN, text, err);
 	if (rc < 0) {
 		free(*text);
 		*text = NULL;

@@ -1,5 +1,6 @@
-/* rules.h - the nftables ruleset of one node (its filters and NATs),
- * resolved from plan names (links) to the node's interface names. */
+/* rules.h - the nftables ruleset of one node (its filters and NATs, and
+ * the repair of TAYGA's zero UDP checksums where TAYGA runs), resolved
+ * from plan names (links) to the node's interface names. */
 #ifndef NETNS_RULES_H
 #define NETNS_RULES_H
 

@@ -318,6 +318,85 @@ START_TEST(every_end_holds_the_datagrams)
 }
 END_TEST
 
+/* The largest datagram a link carries is captured whole at every end: the
+ * snap length follows the links' MTU (default, and jumbo on both links). */
+struct sizes {
+	size_t len[4];
+	size_t n;
+	bool truncated;
+};
+
+static int collect_size(void *user, const struct capture_pkt *p)
+{
+	struct sizes *s = user;
+
+	ck_assert_uint_lt(s->n, 4);
+	s->len[s->n++] = p->len;
+	s->truncated = s->truncated || p->truncated;
+	return 0;
+}
+
+static const unsigned full_mtu[] = { 0, 9000 };
+
+START_TEST(largest_datagrams_are_whole)
+{
+	unsigned mtu = full_mtu[_i] ? full_mtu[_i] : 1500;
+	size_t n4 = mtu - 28, n6 = mtu - 48; /* less the IP and UDP headers */
+	char yaml[2048], *big = malloc(n4 + 1), path[256];
+	const char *lines[] = { "    lan:\n", "    wan:\n" };
+	struct topo_plan p;
+	struct topo *t;
+	uv_loop_t loop;
+	char dir[64];
+	struct capture *c;
+	int c4, c6, s4, s6;
+
+	snprintf(yaml, sizeof(yaml), "%s", routed_yaml);
+	for (size_t i = 0; full_mtu[_i] && i < 2; i++) { /* "mtu: N" under each link */
+		char *at = strstr(yaml, lines[i]) + strlen(lines[i]), rest[2048];
+
+		snprintf(rest, sizeof(rest), "%s", at);
+		snprintf(at, sizeof(yaml) - (size_t)(at - yaml), "      mtu: %u\n%s", mtu, rest);
+	}
+	t = ns_topo_from_yaml(yaml, &p);
+	memset(big, 'x', n4);
+	make_dir(dir, sizeof(dir));
+	uv_loop_init(&loop);
+	c = start(t, &loop, dir);
+	c4 = ns_udp(t, "client", "10.1.0.2", 4000);
+	c6 = ns_udp(t, "client", "fd00:1::2", 4001);
+	s4 = ns_udp(t, "server", "10.2.0.2", 5000);
+	s6 = ns_udp(t, "server", "fd00:2::2", 5001);
+	big[n4] = '\0';
+	ns_sendto(c4, "10.2.0.2", 5000, big);
+	ck_assert_msg(ns_recv(s4, 1000, NULL, 0, NULL), "IPv4 datagram of %zu lost", n4);
+	big[n6] = '\0';
+	ns_sendto(c6, "fd00:2::2", 5001, big);
+	ck_assert_msg(ns_recv(s6, 1000, NULL, 0, NULL), "IPv6 datagram of %zu lost", n6);
+	run_loop(&loop, 20);
+	stop(c);
+	loop_finish(&loop);
+	for (size_t f = 0; f < 4; f++) {
+		struct sizes s = {0};
+		struct icl_err err = {0};
+
+		snprintf(path, sizeof(path), "%s/%s", dir, four_files[f]);
+		ck_assert_msg(capture_scan(path, collect_size, &s, &err) == 2, "%s: %s", path,
+			      err.msg);
+		ck_assert_msg(!s.truncated && s.len[0] == n4 && s.len[1] == n6,
+			      "%s, MTU %u: %zu and %zu bytes%s, want %zu and %zu", four_files[f], mtu,
+			      s.len[0], s.len[1], s.truncated ? " (truncated)" : "", n4, n6);
+	}
+	close(c4);
+	close(c6);
+	close(s4);
+	close(s6);
+	free(big);
+	ns_topo_free(t, &p);
+	dir_expect_and_remove(dir, four_files, 4);
+}
+END_TEST
+
 /* Without running the loop, capture_flush() picks up what is queued. */
 START_TEST(flush_without_loop)
 {
@@ -720,6 +799,7 @@ Suite *capture_suite(void)
 	tcase_add_unchecked_fixture(scan, NULL, remove_leftovers);
 	tcase_add_test(live, every_end_holds_the_datagrams);
 	tcase_add_test(live, flush_without_loop);
+	tcase_add_loop_test(live, largest_datagrams_are_whole, 0, 2);
 	tcase_add_test(live, oneway_reply_stops_at_the_router);
 	tcase_add_test(live, link_down_and_up_keeps_capturing);
 	tcase_add_test(live, start_into_missing_dir_leaves_nothing);

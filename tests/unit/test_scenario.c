@@ -703,6 +703,43 @@ START_TEST(test_nat64_max_mappings)
 }
 END_TEST
 
+/* Where TAYGA runs (a nat64 router, a clat host), its tun's IPv6 UDP
+ * with a zero checksum is rewritten to 0xffff (netns/rules.c); a node
+ * without TAYGA gets no such rule, nor a ruleset at all. */
+START_TEST(test_tayga_checksum_rule)
+{
+	static const char yaml[] =
+		"topology:\n  nodes:\n"
+		"    c: { gateway: r, clat: { prefix: \"2001:db8:64::/96\", ipv4: 10.200.0.1 } }\n"
+		"    r: { router: true, nat64: { inside: l, outside: w } }\n"
+		"    s: {}\n  links:\n"
+		"    l: { a: { node: c, ipv6: \"2001:db8:1::2/64\" }, b: { node: r, ipv6: \"2001:db8:1::1/64\" } }\n"
+		"    w: { a: { node: r, ipv4: 203.0.113.1/24 }, b: { node: s, ipv4: 203.0.113.10/24 } }\n";
+	static const char *const tun[] = { "clat", "nat64" };
+	struct topo_plan p = { 0 };
+	struct icl_err e = { 0 };
+	char *rules = NULL, want[128];
+
+	ck_assert_msg(scn_load_topology_buf("t.yaml", yaml, strlen(yaml), &p, &e) == 0, "%s",
+		      e.msg);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_msg(topo_rules_text(&p, topo_plan_node(&p, i ? "r" : "c"), &rules, &e) == 0,
+			      "%s", e.msg);
+		snprintf(want, sizeof(want), "table ip6 icl_tayga_%s {", tun[i]);
+		ck_assert_msg(rules && strstr(rules, want), "%s", rules ? rules : "(none)");
+		snprintf(want, sizeof(want), "\t\tiifname \"%s\" udp checksum 0 udp checksum set "
+			 "65535\n", tun[i]);
+		ck_assert_msg(strstr(rules, want) && strstr(rules, "hook prerouting priority raw;"),
+			      "%s", rules);
+		ck_assert_ptr_null(strstr(rules, i ? "icl_tayga_clat" : "icl_tayga_nat64"));
+		free(rules);
+	}
+	ck_assert_int_eq(topo_rules_text(&p, topo_plan_node(&p, "s"), &rules, &e), 0);
+	ck_assert_ptr_null(rules);
+	topo_plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_names)
 {
 	ck_assert_str_eq(topo_behaviour_name(TOPO_ENDPOINT_INDEPENDENT), "endpoint-independent");
@@ -1017,6 +1054,7 @@ Suite *scenario_suite(void)
 	tcase_add_test(plan, test_code_plan);
 	tcase_add_test(plan, test_code_plan_nat);
 	tcase_add_test(plan, test_nat64_max_mappings);
+	tcase_add_test(plan, test_tayga_checksum_rule);
 	tcase_add_test(plan, test_names);
 	tcase_add_test(plan, test_free_zeroed);
 	suite_add_tcase(s, files);
