@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +160,50 @@ int capture_flush(struct capture *c, struct icl_err *err)
 	return c->err.code;
 }
 
+/* ---- one thread per end ------------------------------------------------- */
+
+/* Setting up and releasing a packet socket's ring each wait for an RCU
+ * grace period in the kernel (synchronize_net() in packet_set_ring() and
+ * packet_release()), 6-30 ms each here: one after the other they took
+ * 100-150 ms per case at each end of it.  Run side by side, the waits
+ * overlap.  fn(arg(i)) runs for every i < n, in threads that block every
+ * signal (signals stay with the caller's threads); one that cannot be
+ * started runs in the caller's thread instead. */
+static void per_end(size_t n, void *(*fn)(void *), void *base, size_t stride)
+{
+	pthread_t *tid = calloc(n + 1, sizeof(*tid));
+	bool *started = calloc(n + 1, sizeof(*started));
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t i = 0; i < n; i++) {
+		void *arg = (char *)base + i * stride;
+
+		started[i] = tid != NULL && started != NULL &&
+			     pthread_create(&tid[i], NULL, fn, arg) == 0;
+		if (!started[i])
+			fn(arg);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (started != NULL && started[i])
+			pthread_join(tid[i], NULL);
+	free(tid);
+	free(started);
+}
+
 /* ---- teardown ----------------------------------------------------------- */
+
+static void *end_close_pcap(void *arg)
+{
+	struct cap_end *e = arg;
+
+	if (e->pcap != NULL)
+		pcap_close(e->pcap);
+	e->pcap = NULL;
+	return NULL;
+}
 
 static void on_closed(uv_handle_t *h)
 {
@@ -170,25 +215,30 @@ static void on_closed(uv_handle_t *h)
 }
 
 /* Close everything; `dir` non-NULL also removes the files (failed start).
- * uv_close() takes the fd out of epoll at once, so pcap_close() may follow. */
+ * uv_close() takes the fd out of epoll at once, so pcap_close() may follow,
+ * in threads (per_end). */
 static void cap_release(struct capture *c, const char *dir)
 {
+	size_t closing = 0;
+
 	for (size_t i = 0; i < c->n_ends; i++) {
 		struct cap_end *e = &c->ends[i];
 		char path[PATH_MAX];
 
 		if (e->polling) {
 			uv_close((uv_handle_t *)&e->poll, on_closed);
-			c->closing++;
+			closing++;
 		}
 		if (e->dump != NULL)
 			pcap_dump_close(e->dump);
-		if (e->pcap != NULL)
-			pcap_close(e->pcap);
 		if (dir != NULL && e->dump != NULL &&
 		    snprintf(path, sizeof(path), "%s/%s.pcap", dir, e->label) < (int)sizeof(path))
 			unlink(path);
 	}
+	per_end(c->n_ends, end_close_pcap, c->ends, sizeof(c->ends[0]));
+	/* Counted after the threads: no close callback can run before the
+	 * loop does, and none of them may free `c` while they touch it. */
+	c->closing = closing;
 	if (c->closing == 0)
 		free(c);
 }
@@ -340,20 +390,60 @@ static struct capture *cap_alloc(size_t n_ends)
 	return c;
 }
 
+/* One end's opening, in its own thread (per_end). */
+struct end_job {
+	const struct topo *t;
+	const struct topo_link *l;
+	int side;
+	const char *dir;
+	struct cap_end *e;
+	struct icl_err err;
+	int rc;
+};
+
+static void *end_open_job(void *arg)
+{
+	struct end_job *j = arg;
+
+	j->rc = end_open(j->t, j->l, j->side, j->dir, j->e, &j->err);
+	return NULL;
+}
+
+/* Every end opened, side by side; the first failure in end order. */
+static int open_all(const struct topo *t, const char *dir, struct capture *c,
+		    struct icl_err *err)
+{
+	const struct topo_plan *plan = topo_plan(t);
+	struct end_job *jobs = calloc(c->n_ends + 1, sizeof(*jobs));
+	int rc = 0;
+
+	if (jobs == NULL)
+		return icl_err_set(err, -ENOMEM, "capture: out of memory");
+	for (size_t i = 0; i < c->n_ends; i++)
+		jobs[i] = (struct end_job){ .t = t, .l = &plan->links[i / 2], .side = (int)(i % 2),
+					    .dir = dir, .e = &c->ends[i] };
+	per_end(c->n_ends, end_open_job, jobs, sizeof(jobs[0]));
+	for (size_t i = 0; rc == 0 && i < c->n_ends; i++) {
+		if ((rc = jobs[i].rc) < 0)
+			*err = jobs[i].err;
+	}
+	free(jobs);
+	return rc;
+}
+
 int capture_start(const struct topo *t, uv_loop_t *loop, const char *dir, struct capture **out,
 		  struct icl_err *err)
 {
 	const struct topo_plan *plan = topo_plan(t);
 	struct capture *c = cap_alloc(2 * plan->n_links);
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
 	if (c == NULL)
 		return icl_err_set(err, -ENOMEM, "capture: out of memory");
 	/* Every capture opened before any is watched: a failure at this stage
 	 * can still be undone synchronously. */
-	for (size_t i = 0; rc == 0 && i < c->n_ends; i++)
-		rc = end_open(t, &plan->links[i / 2], (int)(i % 2), dir, &c->ends[i], err);
+	rc = open_all(t, dir, c, err);
 	for (size_t i = 0; rc == 0 && i < c->n_ends; i++)
 		rc = end_watch(loop, &c->ends[i], err);
 	if (rc < 0) {

@@ -15,7 +15,10 @@
  *
  * Threading: a capture belongs to the thread that runs `loop`.  Packets are
  * written to the files from the loop's callbacks; each callback flushes, so
- * after the loop ran the files hold every packet it has seen.
+ * after the loop ran the files hold every packet it has seen.  Starting and
+ * stopping open and close the ends' sockets side by side, in short-lived
+ * threads (each in its end's node) joined before they return: the kernel
+ * waits for an RCU grace period on each.
  *
  * Capacity: each end's kernel ring holds 1024 packets (libpcap's 2 MB
  * default held 32 of its 64 KiB slots, which a flood of 5000 datagrams/s
