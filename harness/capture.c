@@ -169,10 +169,14 @@ int capture_flush(struct capture *c, struct icl_err *err)
  * overlap.  fn(arg(i)) runs for every i < n, in threads that block every
  * signal (signals stay with the caller's threads); one that cannot be
  * started runs in the caller's thread instead. */
+struct end_thread {
+	pthread_t tid;
+	bool started;
+};
+
 static void per_end(size_t n, void *(*fn)(void *), void *base, size_t stride)
 {
-	pthread_t *tid = calloc(n + 1, sizeof(*tid));
-	bool *started = calloc(n + 1, sizeof(*started));
+	struct end_thread *th = calloc(n + 1, sizeof(*th)); /* NULL: all inline */
 	sigset_t all, old;
 
 	sigfillset(&all);
@@ -180,17 +184,16 @@ static void per_end(size_t n, void *(*fn)(void *), void *base, size_t stride)
 	for (size_t i = 0; i < n; i++) {
 		void *arg = (char *)base + i * stride;
 
-		started[i] = tid != NULL && started != NULL &&
-			     pthread_create(&tid[i], NULL, fn, arg) == 0;
-		if (!started[i])
+		if (th != NULL && pthread_create(&th[i].tid, NULL, fn, arg) == 0)
+			th[i].started = true;
+		else
 			fn(arg);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	for (size_t i = 0; i < n; i++)
-		if (started != NULL && started[i])
-			pthread_join(tid[i], NULL);
-	free(tid);
-	free(started);
+	for (size_t i = 0; th != NULL && i < n; i++)
+		if (th[i].started)
+			pthread_join(th[i].tid, NULL);
+	free(th);
 }
 
 /* ---- teardown ----------------------------------------------------------- */

@@ -73,3 +73,14 @@ int netcut_set(const struct topo *t, const char *link, struct netcut_part part, 
 	}
 	return rc;
 }
+
+const char *netcut_direction_name(unsigned ends)
+{
+	ends &= NETCUT_AT_A | NETCUT_AT_B;
+	return ends == NETCUT_AT_B ? "a-to-b" : ends == NETCUT_AT_A ? "b-to-a" : "both";
+}
+
+const char *netcut_family_name(int family)
+{
+	return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : "both";
+}

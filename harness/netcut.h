@@ -46,4 +46,10 @@ struct netcut_part {
 int netcut_set(const struct topo *t, const char *link, struct netcut_part part, bool up,
 	       struct icl_err *err);
 
+/* The scenario file's words for a part (docs/scenario-format.md):
+ * "a-to-b" (NETCUT_AT_B), "b-to-a" (NETCUT_AT_A) or "both"; "ipv4",
+ * "ipv6" or "both".  Static strings. */
+const char *netcut_direction_name(unsigned ends);
+const char *netcut_family_name(int family);
+
 #endif

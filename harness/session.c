@@ -638,17 +638,14 @@ static void inj_close_all(struct sess *s)
  * events).  Recorded before it runs: a cut takes effect from then on. */
 static void record_action(struct sess *s, const struct sess_action *a)
 {
-	static const char *const dir[] = { "both", "b-to-a", "a-to-b", "both" };
-	int fam = a->part.family;
-
 	if (a->link == NULL)
 		record(s, json_pack("{s:s, s:s, s:s}", "event", "action", "action", "restart",
 				    "agent", s->side[a->restart & 1].ap.name));
 	else
 		record(s, json_pack("{s:s, s:s, s:s, s:s, s:s}", "event", "action", "action",
 				    a->up ? "restore" : "cut", "link", a->link, "family",
-				    fam == AF_INET ? "ipv4" : fam == AF_INET6 ? "ipv6" : "both",
-				    "direction", dir[a->part.ends & 3]));
+				    netcut_family_name(a->part.family), "direction",
+				    netcut_direction_name(a->part.ends)));
 }
 
 static void run_action(struct sess *s, const struct sess_action *a)

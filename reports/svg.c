@@ -173,14 +173,14 @@ static int dest_lane(const struct tl *l, const json_t *w, int from)
 /* ---- labels ------------------------------------------------------------- */
 
 static const char *const shown_events[] = { "ice-state", "dtls-state", "selected-pair",
-					    "data-echoed", "error", "action" };
+					    "data-echoed", "error" };
 
 static bool shown(const json_t *entry)
 {
 	const char *ev = rep_str(json_object_get(entry, "event"), "event");
 
-	if (strcmp(ev, "action") == 0 && !is_action(entry))
-		return false;
+	if (is_action(entry))
+		return true;
 	for (size_t i = 0; i < sizeof(shown_events) / sizeof(shown_events[0]); i++) {
 		if (strcmp(ev, shown_events[i]) == 0)
 			return true;

@@ -144,10 +144,13 @@ START_TEST(nat64_zero_checksum_delivered)
 	 * port 5003 to 2001:db8:1::2 port 4000, 16 bytes of UDP. */
 	inet_pton(AF_INET6, "2001:db8:64::cb00:710a", pseudo);
 	inet_pton(AF_INET6, "2001:db8:1::2", pseudo + 16);
-	pseudo[35] = 16;
-	pseudo[39] = 17;
-	pseudo[40] = 5003 >> 8, pseudo[41] = 5003 & 0xff, pseudo[42] = 4000 >> 8;
-	pseudo[43] = 4000 & 0xff, pseudo[45] = 16;
+	pseudo[35] = 16;          /* upper-layer length */
+	pseudo[39] = 17;          /* next header: UDP */
+	pseudo[40] = 5003 >> 8;   /* the UDP header, checksum zero */
+	pseudo[41] = 5003 & 0xff;
+	pseudo[42] = 4000 >> 8;
+	pseudo[43] = 4000 & 0xff;
+	pseudo[45] = 16;
 	s = sum16(pay, sizeof(pay), sum16(pseudo, sizeof(pseudo), 0));
 	pay[6] = (unsigned char)((~s & 0xffff) >> 8);
 	pay[7] = (unsigned char)(~s & 0xff);

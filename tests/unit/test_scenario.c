@@ -851,6 +851,13 @@ START_TEST(test_actions_link_part)
 	ck_assert(c[0].actions[1].up);
 	ck_assert_int_eq(c[0].actions[2].family, 0);
 	ck_assert_uint_eq(c[0].actions[2].ends, 0);
+	/* The timeline's action events name the part in the file's words. */
+	ck_assert_str_eq(netcut_family_name(c[0].actions[0].family), "ipv4");
+	ck_assert_str_eq(netcut_direction_name(c[0].actions[0].ends), "a-to-b");
+	ck_assert_str_eq(netcut_direction_name(c[0].actions[1].ends), "b-to-a");
+	ck_assert_str_eq(netcut_family_name(c[0].actions[2].family), "both");
+	ck_assert_str_eq(netcut_direction_name(c[0].actions[2].ends), "both");
+	ck_assert_str_eq(netcut_family_name(AF_INET6), "ipv6");
 	scn_cases_free(c, n);
 }
 END_TEST
