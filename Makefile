@@ -98,7 +98,8 @@ ASAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-f
 # compiles warning-free there.
 check: deps
 	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SAN="$(ASAN)" \
-		$(subst $(BUILD),build/asan,$(BINS)) build/asan/test-unit build/asan/test-ns
+		$(subst $(BUILD),build/asan,$(BINS)) build/asan/test-unit build/asan/test-ns \
+		build/asan/bench-topo
 	$(MAKE) --no-print-directory BUILD=build/clang CC=$(CLANG) \
 		$(subst $(BUILD),build/clang,$(BINS)) build/clang/test-unit build/clang/test-ns \
 		build/clang/bench-topo build/clang/bench-agents build/clang/bench-services

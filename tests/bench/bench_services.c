@@ -5,11 +5,15 @@
  *
  * topo_up() returns only once all of that holds, so its duration is the
  * figure; topo_down() is timed separately.  Prints the median, min and max
- * of N runs after one warm-up run. */
+ * of N runs after one warm-up run.  Runs in icelab's sandbox
+ * (netns/sandbox.h): killed at any moment, it leaves no server, no
+ * namespace and no file. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../../harness/scenario.h"
+#include "../../netns/sandbox.h"
 #include "../../netns/topo.h"
 #include "bench_util.h"
 
@@ -55,6 +59,14 @@ int main(int argc, char **argv)
 	if (n < 1) {
 		fprintf(stderr, "usage: bench-services [FILE] [RUNS >= 1]\n");
 		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench-services: needs root to create network namespaces\n");
+		return 3;
+	}
+	if (sandbox_enter(&err) < 0) {
+		fprintf(stderr, "bench-services: %s\n", err.msg);
+		return 3;
 	}
 	if (scn_load_topology(file, &p, &err) < 0) {
 		fprintf(stderr, "bench-services: %s\n", err.msg);

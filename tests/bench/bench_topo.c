@@ -10,22 +10,37 @@
  * namespaces and veth pairs and nothing else (no sysctls, addresses,
  * routes, rules or readiness wait), created one after the other.
  *
+ * The runs go in rounds, each a block of icelab builds, one of scripts and
+ * one of floors, so that all three see the machine in the same state: a
+ * shared VM's speed drifts by a quarter within minutes.  Each round gets
+ * its own ratio; the headline figures are the medians of all runs.
+ *
  * Each figure comes with the CPU time per build on all cores, from
  * /proc/stat, so that it counts the kernel's deferred teardown (a work
  * queue, after the last fd is closed) that a back-to-back loop pays in
- * the next build.  It is the whole machine's: run on an idle one. */
+ * the next build.  It is the whole machine's: run on an idle one.
+ *
+ * The benchmark runs in icelab's sandbox (netns/sandbox.h) with a /run of
+ * its own: the script's `ip netns add` names live there, so a kill at any
+ * moment leaves no namespace, no name in /run/netns and, through the
+ * sandbox's private TMPDIR, no file. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../../common/fs.h"
 #include "../../harness/scenario.h"
 #include "../../netns/link.h"
 #include "../../netns/ns.h"
 #include "../../netns/rules.h"
+#include "../../netns/sandbox.h"
 #include "../../netns/topo.h"
 #include "bench_util.h"
 
@@ -86,7 +101,7 @@ static void route_cmds(FILE *f, const struct topo_node *n, const char *pfx)
 static int write_script(const struct topo_plan *p, const char *dir, const char *path)
 {
 	FILE *f = fopen(path, "w");
-	char pfx[32], rules_path[256];
+	char pfx[32], rules_path[PATH_MAX + 64];
 	struct icl_err err;
 
 	if (f == NULL)
@@ -174,13 +189,6 @@ static double busy_ms(void)
 	       (double)sysconf(_SC_CLK_TCK);
 }
 
-/* CPU per build since `t0`, once the deferred teardown has run too. */
-static double cpu_per_build(double t0, int n)
-{
-	usleep(300 * 1000);
-	return (busy_ms() - t0) / n;
-}
-
 static void die(const struct icl_err *err)
 {
 	fprintf(stderr, "bench: %s\n", err->msg);
@@ -232,57 +240,166 @@ static double run_floor(const struct topo_plan *p, int home)
 	return bench_now_ms() - t0;
 }
 
+/* One method's samples over all rounds, and its CPU time. */
+struct method {
+	const char *name;
+	double *ms;   /* n_rounds * per_round, round by round */
+	double *round_median;
+	double busy;  /* ms of CPU on all cores, warm-ups and settling included */
+	int builds;   /* builds the busy time is for */
+};
+
+struct bench {
+	const struct topo_plan *plan;
+	const char *script;
+	int home;
+	int rounds, per_round;
+	struct method m[3]; /* icelab, ip/nft, floor */
+};
+
+static double run_one(const struct bench *b, int which)
+{
+	if (which == 0)
+		return run_icelab(b->plan);
+	if (which == 1)
+		return run_script(b->script);
+	return run_floor(b->plan, b->home);
+}
+
+/* A block of one method: warm-up builds (caches and slabs after the other
+ * methods' blocks), the timed ones, then a pause in which the kernel
+ * finishes the deferred teardown, so that its CPU counts here. */
+static void run_block(struct bench *b, int which, int round)
+{
+	struct method *m = &b->m[which];
+	int warm = which == 1 ? 1 : 3;
+	double t0 = busy_ms(), *ms = m->ms + round * b->per_round;
+
+	for (int i = 0; i < warm; i++)
+		run_one(b, which);
+	for (int i = 0; i < b->per_round; i++)
+		ms[i] = run_one(b, which);
+	usleep(300 * 1000);
+	m->busy += busy_ms() - t0;
+	m->builds += warm + b->per_round;
+	m->round_median[round] = bench_median(ms, b->per_round);
+}
+
+static void print_method(const struct method *m, int n)
+{
+	double med = bench_median(m->ms, n); /* sorts: min and max at the ends */
+
+	printf("  %-7s up+down median %7.2f ms  (min %.2f, max %.2f)\n", m->name, med, m->ms[0],
+	       m->ms[n - 1]);
+}
+
+static void print_results(struct bench *b, const char *file)
+{
+	int n = b->rounds * b->per_round;
+	double *r = calloc((size_t)b->rounds, sizeof(double));
+	double mi, mb, mf;
+
+	printf("topology %s: %zu nodes, %zu links; %d rounds of %d runs of each\n", file,
+	       b->plan->n_nodes, b->plan->n_links, b->rounds, b->per_round);
+	print_method(&b->m[0], n);
+	print_method(&b->m[1], n);
+	mi = bench_median(b->m[0].ms, n);
+	mb = bench_median(b->m[1].ms, n);
+	mf = bench_median(b->m[2].ms, n);
+	printf("  ratio ip/nft : icelab = %.1fx  (by round:", mb / mi);
+	for (int k = 0; r != NULL && k < b->rounds; k++) {
+		r[k] = b->m[1].round_median[k] / b->m[0].round_median[k];
+		printf(" %.1f", r[k]);
+	}
+	if (r != NULL)
+		printf("; median %.1fx)\n", bench_median(r, b->rounds));
+	printf("  kernel floor (the namespaces and veth pairs only) median %.2f ms"
+	       " (min %.2f): ratio ip/nft : floor = %.1fx\n", mf, b->m[2].ms[0], mb / mf);
+	printf("  CPU per build, all cores, kernel teardown included: icelab %.2f ms, ip/nft %.2f ms,"
+	       " floor %.2f ms\n", b->m[0].busy / b->m[0].builds, b->m[1].busy / b->m[1].builds,
+	       b->m[2].busy / b->m[2].builds);
+	free(r);
+}
+
+/* In the sandbox (PID 1 of its PID namespace, in a mount namespace of its
+ * own): a /run that dies with it, for `ip netns add`. */
+static int enter_sandbox(struct icl_err *err)
+{
+	if (geteuid() != 0)
+		return icl_err_set(err, -EPERM, "needs root to create network namespaces");
+	if (sandbox_enter(err) < 0)
+		return err->code;
+	if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
+		return icl_err_set(err, -errno, "mounting a private /run: %s", strerror(errno));
+	return 0;
+}
+
+static int alloc_methods(struct bench *b)
+{
+	static const char *const names[] = {"icelab", "ip/nft", "floor"};
+	int n = b->rounds * b->per_round;
+
+	for (int i = 0; i < 3; i++) {
+		b->m[i].name = names[i];
+		b->m[i].ms = calloc((size_t)n, sizeof(double));
+		b->m[i].round_median = calloc((size_t)b->rounds, sizeof(double));
+		if (b->m[i].ms == NULL || b->m[i].round_median == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static void free_methods(struct bench *b)
+{
+	for (int i = 0; i < 3; i++) {
+		free(b->m[i].ms);
+		free(b->m[i].round_median);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = argc > 1 ? argv[1] : "tests/bench/nat3.yaml";
-	int n = argc > 2 ? atoi(argv[2]) : 50;
+	int runs = argc > 2 ? atoi(argv[2]) : 100;
+	struct bench b = {.rounds = argc > 3 ? atoi(argv[3]) : 5};
 	struct topo_plan p = {0};
 	struct icl_err err;
-	char dir[] = "/tmp/icelab-bench-XXXXXX", script[300];
-	double *a = calloc((size_t)n, sizeof(double)), *b = calloc((size_t)n, sizeof(double));
-	double *f = calloc((size_t)n, sizeof(double));
-	double ma, mb, mf, ca, cb, cf, t0;
-	int home;
+	const char *tmp;
+	char dir[PATH_MAX], script[PATH_MAX + 16];
 
-	if (scn_load_topology(file, &p, &err) < 0 || ns_open_current(&home, &err) < 0 ||
-	    mkdtemp(dir) == NULL) {
-		fprintf(stderr, "bench: %s\n", err.msg);
+	if (b.rounds < 1 || runs < b.rounds) {
+		fprintf(stderr, "usage: bench-topo [FILE] [RUNS] [ROUNDS], RUNS >= ROUNDS >= 1\n");
 		return 2;
 	}
+	b.per_round = runs / b.rounds;
+	if (enter_sandbox(&err) < 0) {
+		fprintf(stderr, "bench-topo: %s\n", err.msg);
+		return 3;
+	}
+	tmp = getenv("TMPDIR"); /* the sandbox's own */
+	snprintf(dir, sizeof(dir), "%s/icelab-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (scn_load_topology(file, &p, &err) < 0 || ns_open_current(&b.home, &err) < 0) {
+		fprintf(stderr, "bench-topo: %s\n", err.msg);
+		return 2;
+	}
+	if (mkdtemp(dir) == NULL || alloc_methods(&b) < 0) {
+		fprintf(stderr, "bench-topo: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
 	snprintf(script, sizeof(script), "%s/topo.sh", dir);
-	write_script(&p, dir, script);
-	for (int i = 0; i < 3; i++) /* warm caches and module loads */
-		run_icelab(&p);
-	t0 = busy_ms();
-	for (int i = 0; i < n; i++)
-		a[i] = run_icelab(&p);
-	ca = cpu_per_build(t0, n);
-	t0 = busy_ms();
-	for (int i = 0; i < n; i++)
-		b[i] = run_script(script);
-	cb = cpu_per_build(t0, n);
-	t0 = busy_ms();
-	for (int i = 0; i < n; i++)
-		f[i] = run_floor(&p, home);
-	cf = cpu_per_build(t0, n);
-	ma = bench_median(a, n);
-	mb = bench_median(b, n);
-	mf = bench_median(f, n);
-	printf("topology %s: %zu nodes, %zu links, %d runs each\n", file, p.n_nodes, p.n_links, n);
-	printf("  icelab  up+down median %7.2f ms  (min %.2f, max %.2f)\n", ma, a[0], a[n - 1]);
-	printf("  ip/nft  up+down median %7.2f ms  (min %.2f, max %.2f)\n", mb, b[0], b[n - 1]);
-	printf("  ratio ip/nft : icelab = %.1fx\n", mb / ma);
-	printf("  kernel floor (the namespaces and veth pairs only) median %.2f ms"
-	       " (min %.2f): ratio ip/nft : floor = %.1fx\n", mf, f[0], mb / mf);
-	printf("  CPU per build, all cores, kernel teardown included: icelab %.2f ms, ip/nft %.2f ms,"
-	       " floor %.2f ms\n", ca, cb, cf);
-	snprintf(script, sizeof(script), "rm -rf %s", dir);
-	if (system(script) != 0)
-		fprintf(stderr, "bench: could not remove %s\n", dir);
+	if (write_script(&p, dir, script) < 0) {
+		fprintf(stderr, "bench-topo: writing %s: %s\n", script, strerror(errno));
+		return 1;
+	}
+	b.plan = &p;
+	b.script = script;
+	for (int k = 0; k < b.rounds; k++)
+		for (int which = 0; which < 3; which++)
+			run_block(&b, which, k);
+	print_results(&b, file);
+	icl_rm_tree(dir);
+	free_methods(&b);
 	topo_plan_free(&p);
-	close(home);
-	free(a);
-	free(b);
-	free(f);
+	close(b.home);
 	return 0;
 }

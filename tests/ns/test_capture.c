@@ -106,7 +106,7 @@ static int collect(void *user, const struct capture_pkt *p)
 
 static void scan_file(const char *dir, const char *link, const char *node, struct dgrams *g)
 {
-	char path[256];
+	char path[512];
 	struct icl_err err = {0};
 	int n;
 
@@ -178,7 +178,10 @@ static pid_t runner_pid(void)
 
 static void make_dir(char *dir, size_t cap)
 {
-	snprintf(dir, cap, "/tmp/icelab-capture-%d-XXXXXX", (int)runner_pid());
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "icelab-capture-%d", (int)runner_pid());
+	ns_tmp_template(dir, cap, prefix);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
@@ -201,15 +204,19 @@ static void remove_tree(const char *dir)
 /* Unchecked teardown: runs in the runner, after the tests of a case. */
 static void remove_leftovers(void)
 {
-	char prefix[64], path[512];
-	DIR *d = opendir("/tmp");
+	const char *tmp = getenv("TMPDIR");
+	char prefix[64], path[PATH_MAX];
+	DIR *d;
+
+	tmp = tmp && *tmp ? tmp : "/tmp";
+	d = opendir(tmp);
 	struct dirent *e;
 
 	snprintf(prefix, sizeof(prefix), "icelab-capture-%d-", (int)getpid());
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
 			continue;
-		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
 		remove_tree(path);
 	}
 	if (d != NULL)
@@ -291,7 +298,7 @@ START_TEST(every_end_holds_the_datagrams)
 	struct want w[6];
 	char payload[6][32];
 	uv_loop_t loop;
-	char dir[64];
+	char dir[256];
 	struct capture *c;
 	double t0, t1;
 
@@ -342,12 +349,12 @@ START_TEST(largest_datagrams_are_whole)
 {
 	unsigned mtu = full_mtu[_i] ? full_mtu[_i] : 1500;
 	size_t n4 = mtu - 28, n6 = mtu - 48; /* less the IP and UDP headers */
-	char yaml[2048], *big = malloc(n4 + 1), path[256];
+	char yaml[2048], *big = malloc(n4 + 1), path[512];
 	const char *lines[] = { "    lan:\n", "    wan:\n" };
 	struct topo_plan p;
 	struct topo *t;
 	uv_loop_t loop;
-	char dir[64];
+	char dir[256];
 	struct capture *c;
 	int c4, c6, s4, s6;
 
@@ -406,7 +413,7 @@ START_TEST(flush_without_loop)
 	struct want w[2];
 	char payload[2][32];
 	uv_loop_t loop;
-	char dir[64];
+	char dir[256];
 	struct capture *c;
 
 	make_dir(dir, sizeof(dir));
@@ -433,7 +440,7 @@ START_TEST(oneway_reply_stops_at_the_router)
 	char nat_addr[64];
 	unsigned nat_port;
 	uv_loop_t loop;
-	char dir[64];
+	char dir[256];
 	struct capture *c;
 
 	make_dir(dir, sizeof(dir));
@@ -525,7 +532,7 @@ START_TEST(link_down_and_up_keeps_capturing)
 	const struct want w[] = { { "10.1.0.2", 4000, "10.1.0.1", 6000, "before" },
 				  { "10.1.0.2", 4000, "10.1.0.1", 6000, "after" } };
 	uv_loop_t loop;
-	char dir[64];
+	char dir[256];
 	struct capture *cap;
 
 	make_dir(dir, sizeof(dir));
@@ -562,7 +569,7 @@ START_TEST(start_into_missing_dir_leaves_nothing)
 	struct icl_err err = {0};
 	struct capture *c;
 	uv_loop_t loop;
-	char dir[64], missing[80];
+	char dir[256], missing[272];
 
 	make_dir(dir, sizeof(dir));
 	snprintf(missing, sizeof(missing), "%s/none", dir);
@@ -678,7 +685,7 @@ static void write_crafted(const char *path)
 
 START_TEST(scan_parses_and_skips)
 {
-	char dir[64], path[96];
+	char dir[256], path[320];
 	struct icl_err err = {0};
 	struct dgrams g = {0};
 
@@ -726,7 +733,7 @@ static void write_text(const char *path, const char *text)
 
 START_TEST(scan_errors_name_file_and_reason)
 {
-	char dir[64], path[96];
+	char dir[256], path[320];
 	struct icl_err err = {0};
 
 	make_dir(dir, sizeof(dir));
@@ -747,7 +754,7 @@ END_TEST
  * the datagrams before it were delivered. */
 START_TEST(scan_truncated_file_is_an_error)
 {
-	char dir[64], path[96];
+	char dir[256], path[320];
 	struct icl_err err = {0};
 	struct dgrams g = {0};
 	long size;
@@ -771,7 +778,7 @@ END_TEST
 
 START_TEST(scan_refuses_other_link_types)
 {
-	char dir[64], path[96];
+	char dir[256], path[320];
 	struct icl_err err = {0};
 	pcap_t *p = pcap_open_dead(DLT_RAW, 65535);
 	pcap_dumper_t *d;

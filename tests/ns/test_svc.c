@@ -19,8 +19,8 @@
 
 static struct topo_plan plan;
 static struct topo *topo;
-static char dir[] = "/tmp/icelab-svc-test-XXXXXX";
-static char log_path[256];
+static char dir[NS_TMP_DIR_MAX];
+static char log_path[NS_TMP_DIR_MAX + 16];
 
 static void setup(void)
 {
@@ -28,7 +28,8 @@ static void setup(void)
 
 	ns_routed_yaml(yaml, sizeof(yaml), true, true);
 	topo = ns_topo_from_yaml(yaml, &plan);
-	strcpy(dir, "/tmp/icelab-svc-test-XXXXXX");
+	/* Short: a ready file's path must fit svc_ready's name (64 bytes). */
+	ns_tmp_template(dir, sizeof(dir), "svc");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(log_path, sizeof(log_path), "%s/svc.log", dir);
 }
@@ -128,7 +129,7 @@ START_TEST(svc_stop_takes_the_group)
 	struct svc *s = NULL;
 	pid_t pgid;
 
-	snprintf(r.name, sizeof(r.name), "%.40s/forked", dir);
+	ck_assert_int_lt(snprintf(r.name, sizeof(r.name), "%s/forked", dir), (int)sizeof(r.name));
 	snprintf(cmd, sizeof(cmd), "trap '' TERM; sleep 30 & touch %s; wait", r.name);
 
 	ck_assert_msg(svc_start("group", fd_of("client"), argv, log_path, &r, &s, &err) == 0, "%s",
@@ -206,13 +207,14 @@ END_TEST
 
 START_TEST(svc_ready_file)
 {
-	char file[64], cmd[200];
+	char file[sizeof(((struct svc_ready *)0)->name)], cmd[200];
 	char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 	struct svc_ready r = {.kind = SVC_READY_FILE};
 	struct icl_err err = {0};
 	struct svc *s = NULL;
 
-	snprintf(file, sizeof(file), "%s/ready", dir);
+	/* The ready file's path must fit svc_ready's name. */
+	ck_assert_int_lt(snprintf(file, sizeof(file), "%s/ready", dir), (int)sizeof(file));
 	memcpy(r.name, file, sizeof(r.name));
 	snprintf(cmd, sizeof(cmd), "sleep 0.05; touch %s; exec sleep 30", file);
 	ck_assert_msg(svc_start("file", fd_of("client"), argv, log_path, &r, &s, &err) == 0, "%s",

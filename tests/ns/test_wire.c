@@ -197,8 +197,9 @@ START_TEST(seed_wire)
 {
 	const char *setup = _i ? "active" : "passive";
 	struct outcome o = { .tshark_lines = -3 };
-	char dir[] = "/tmp/icelab-test-XXXXXX";
+	char dir[NS_TMP_DIR_MAX];
 
+	ns_tmp_template(dir, sizeof(dir), "icelab-test");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	run_seed(setup, dir, &o);
 	remove_capture(dir);
