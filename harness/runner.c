@@ -379,7 +379,7 @@ static void judge(const struct scn_case *c, const struct run_env *env,
 		return;
 	}
 	verdict_events(c, r->timeline, items);
-	if (wire_load(c, env->case_dir, r->t0_realtime, &w, &err) < 0)
+	if (wire_load(c, env->case_dir, r->t0_realtime, r->timeline, &w, &err) < 0)
 		snprintf(detail, sizeof(detail), "captures unreadable: %.480s", err.msg);
 	for (size_t i = 0; i < c->n_expect; i++) {
 		const struct scn_expect *e = &c->expect[i];

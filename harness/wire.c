@@ -73,6 +73,7 @@
 
 #include "../netns/nat64.h"
 #include "capture.h"
+#include "netcut.h"
 
 #define WIRE_NONE SIZE_MAX
 #define WIRE_STUN_COOKIE 0x2112A442u
@@ -114,6 +115,7 @@ static const char *const wire_kind_name[] = {
 struct wire_file {
 	char name[2 * TOPO_NAME_MAX + 8]; /* "<link>-<node>.pcap" */
 	char link[TOPO_NAME_MAX];
+	unsigned at;               /* which end: NETCUT_AT_A or NETCUT_AT_B */
 };
 
 /* One UDP datagram sent or received by an agent, as captured at its node. */
@@ -411,6 +413,7 @@ static int load_file(struct wire_view *w, const struct scn_case *c, const char *
 	int rc;
 
 	snprintf(f->link, sizeof(f->link), "%s", l->name);
+	f->at = e == &l->end[0] ? NETCUT_AT_A : NETCUT_AT_B;
 	snprintf(f->name, sizeof(f->name), "%s-%s.pcap", l->name, e->node);
 	if (snprintf(path, sizeof(path), "%s/%s", dir, f->name) >= (int)sizeof(path))
 		return icl_err_set(err, -ENAMETOOLONG, "%s/%s: path too long", dir, f->name);
@@ -534,8 +537,81 @@ static int match_deliveries(struct wire_view *w)
 	return 0;
 }
 
+/* ---- what a link cut dropped --------------------------------------------- */
+
+/* Whether harness action `ev` (a cut or restore) covers end `at` and
+ * `family` of link `link`. */
+static bool action_covers(const json_t *ev, const char *link, unsigned at, int family)
+{
+	const char *l = json_string_value(json_object_get(ev, "link"));
+	const char *fam = json_string_value(json_object_get(ev, "family"));
+	const char *dir = json_string_value(json_object_get(ev, "direction"));
+
+	if (l == NULL || fam == NULL || dir == NULL || strcmp(l, link) != 0)
+		return false;
+	if (strcmp(fam, netcut_family_name(0)) != 0 && strcmp(fam, netcut_family_name(family)) != 0)
+		return false;
+	return strcmp(dir, netcut_direction_name(0)) == 0 ||
+	       strcmp(dir, netcut_direction_name(at)) == 0;
+}
+
+/* Whether that end and family was cut at `ms` (the case's origin): the
+ * last cut or restore of it by then was a cut. */
+static bool cut_at(const json_t *timeline, const char *link, unsigned at, int family, double ms)
+{
+	bool cut = false;
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(timeline, i, e) {
+		const json_t *ev = json_object_get(e, "event");
+		const char *agent = json_string_value(json_object_get(e, "agent"));
+		const char *what = json_string_value(json_object_get(ev, "action"));
+
+		if (json_number_value(json_object_get(e, "t")) > ms)
+			break; /* recorded in time order */
+		if (agent == NULL || strcmp(agent, "harness") != 0 || what == NULL ||
+		    !action_covers(ev, link, at, family))
+			continue;
+		if (strcmp(what, "cut") == 0 || strcmp(what, "restore") == 0)
+			cut = strcmp(what, "cut") == 0;
+	}
+	return cut;
+}
+
+static bool any_cut(const json_t *timeline)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(timeline, i, e) {
+		const char *what = json_string_value(
+			json_object_get(json_object_get(e, "event"), "action"));
+
+		if (what != NULL && strcmp(what, "cut") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A datagram the node's end captured while that end was cut never
+ * reached the node: no receipt. */
+static void drop_cut_receipts(struct wire_view *w, const json_t *timeline)
+{
+	if (timeline == NULL || !any_cut(timeline))
+		return;
+	for (size_t i = 0; i < w->n; i++) {
+		struct wire_dg *d = &w->dg[i];
+		const struct wire_file *f = &w->files[d->file];
+
+		if (d->receiver >= 0 &&
+		    cut_at(timeline, f->link, f->at, d->family, ms_since(w->t0, d->ns)))
+			d->receiver = -1;
+	}
+}
+
 static int load_all(struct wire_view *w, const struct scn_case *c, const char *dir,
-		    struct icl_err *err)
+		    const json_t *timeline, struct icl_err *err)
 {
 	w->files = calloc(2 * c->plan.n_links + 1, sizeof(*w->files));
 	if (w->files == NULL)
@@ -551,13 +627,14 @@ static int load_all(struct wire_view *w, const struct scn_case *c, const char *d
 	}
 	if (w->n > 1)
 		qsort(w->dg, w->n, sizeof(*w->dg), dg_order);
+	drop_cut_receipts(w, timeline);
 	if (match_deliveries(w) < 0)
 		return icl_err_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
 int wire_load(const struct scn_case *c, const char *dir, double t0_realtime,
-	      struct wire_view **out, struct icl_err *err)
+	      const json_t *timeline, struct wire_view **out, struct icl_err *err)
 {
 	struct wire_view *w = calloc(1, sizeof(*w));
 	int rc;
@@ -569,7 +646,7 @@ int wire_load(const struct scn_case *c, const char *dir, double t0_realtime,
 	w->n_agents = c->n_agents < SCN_MAX_AGENTS ? c->n_agents : SCN_MAX_AGENTS;
 	for (size_t i = 0; i < w->n_agents; i++)
 		snprintf(w->agent[i], sizeof(w->agent[i]), "%s", c->agent[i].name);
-	rc = load_all(w, c, dir, err);
+	rc = load_all(w, c, dir, timeline, err);
 	if (rc < 0) {
 		wire_free(w);
 		return icl_err_wrap(err, "reading the captures of %s", c->name[0] ? c->name : dir);

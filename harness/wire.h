@@ -10,7 +10,10 @@
  * sent by A; one with a destination address of that node was received by
  * A.  A sent datagram counts as delivered when the same payload was
  * received by the peer agent's node after it was sent (NATs on the way
- * change addresses and ports, not payloads).
+ * change addresses and ports, not payloads).  A link cut (the scenario's
+ * actions, netcut.h) drops at the far end, after that end's capture saw
+ * the datagram: what arrived at an end while a cut of that end and family
+ * was in force is no receipt.
  *
  * Ownership: struct wire_view is owned by the caller (wire_free).  No
  * global state; any thread.
@@ -31,10 +34,13 @@ struct wire_view;
 /* Read the captures of case `c` from `dir`.  `t0_realtime` is the case's
  * origin (CLOCK_REALTIME seconds: sess_result.t0_realtime), from which
  * wire_check's `within` and wire_flows' times count, as the events' do.
- * Missing files of link ends are an error naming the file.  On failure
- * *out is NULL. */
+ * `timeline` (borrowed; NULL: no actions ran) is the case's, whose harness
+ * `action` events say when each part of a link was cut: a cut counts from
+ * its event's time, stamped just before it is applied, so a datagram in
+ * the fraction of a ms that takes counts as dropped.  Missing files of
+ * link ends are an error naming the file.  On failure *out is NULL. */
 int wire_load(const struct scn_case *c, const char *dir, double t0_realtime,
-	      struct wire_view **out, struct icl_err *err);
+	      const json_t *timeline, struct wire_view **out, struct icl_err *err);
 void wire_free(struct wire_view *w);
 
 /* Judge one wire expectation (kind SCN_EXP_WIRE_*) of `c`.  Returns

@@ -121,7 +121,7 @@ static void judge_all(const struct scn_case *c, const char *dir, double t0, stru
 	struct wire_view *w = NULL;
 	char path[PATH_MAX];
 
-	if (wire_load(c, dir, t0, &w, &err) < 0) {
+	if (wire_load(c, dir, t0, NULL, &w, &err) < 0) {
 		snprintf(o->broken, sizeof(o->broken), "wire_load: %s", err.msg);
 		return;
 	}

@@ -53,6 +53,7 @@ struct world {
 	size_t rx;                 /* frame of the last receipt, in the receiver's file */
 	struct scn_case c;
 	double t0;                 /* the case's origin for wire_load */
+	json_t *timeline;          /* for wire_load; NULL: no actions */
 	struct wire_view *w;
 };
 
@@ -296,7 +297,7 @@ static int world_load(struct world *w, const char *missing, struct icl_err *err)
 		snprintf(path, sizeof(path), "%s/%s", w->dir, missing);
 		unlink(path);
 	}
-	rc = wire_load(&w->c, w->dir, w->t0, &w->w, err);
+	rc = wire_load(&w->c, w->dir, w->t0, w->timeline, &w->w, err);
 	for (int f = 0; f < N_FILES; f++) {
 		snprintf(path, sizeof(path), "%s/%s", w->dir, file_name[f]);
 		unlink(path);
@@ -317,6 +318,7 @@ static void world_run(struct world *w, unsigned v, struct marks *m)
 
 static void world_done(struct world *w)
 {
+	json_decref(w->timeline);
 	wire_free(w->w);
 	topo_plan_free(&w->c.plan);
 }
@@ -929,6 +931,63 @@ START_TEST(flows_same_payload)
 }
 END_TEST
 
+/* A harness action on link wan at `t` ms from the case's origin. */
+static void action(struct world *w, double t, const char *what, const char *family,
+		   const char *direction)
+{
+	if (w->timeline == NULL)
+		w->timeline = json_array();
+	ck_assert_ptr_nonnull(w->timeline);
+	json_array_append_new(w->timeline,
+			      json_pack("{s:f, s:s, s:{s:s, s:s, s:s, s:s, s:s}}", "t", t, "agent",
+					"harness", "event", "event", "action", "action", what,
+					"link", "wan", "family", family, "direction", direction));
+}
+
+/* A cut drops at the end it covers, after that end's capture: what the
+ * server's end captured while it was cut never reached the server.  The
+ * client's IPv4 check leaves at 110 ms (the case's origin) and is
+ * captured at the server's end, end b of wan, at 111 ms. */
+static const struct {
+	const char *what;
+	const char *cut, *family, *direction;
+	double at, restore_at;      /* restore_at < 0: never */
+	bool delivered;
+} cut_cases[] = {
+	{ "no action", NULL, NULL, NULL, 0, -1, true },
+	{ "whole link cut before", "cut", "both", "both", 105, -1, false },
+	{ "cut at end a only", "cut", "both", "b-to-a", 105, -1, true },
+	{ "cut at end b only", "cut", "ipv4", "a-to-b", 105, -1, false },
+	{ "other family cut", "cut", "ipv6", "both", 105, -1, true },
+	{ "cut and restored before", "cut", "both", "both", 105, 108, true },
+	{ "cut after it arrived", "cut", "both", "both", 112, -1, true },
+};
+
+START_TEST(cut_drops_receipts)
+{
+	struct icl_err err = {0};
+	struct world w;
+	uint8_t b[64];
+	json_t *fl, *f;
+
+	world_open(&w);
+	xmit(&w, CLIENT, 100, false, 5001, 6000, b, stun(b, 0x0001, 1, false), false);
+	if (cut_cases[_i].cut != NULL)
+		action(&w, cut_cases[_i].at, "cut", cut_cases[_i].family, cut_cases[_i].direction);
+	if (cut_cases[_i].restore_at >= 0)
+		action(&w, cut_cases[_i].restore_at, "restore", cut_cases[_i].family,
+		       cut_cases[_i].direction);
+	ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
+	fl = wire_flows(w.w);
+	f = nth_flow(fl, "client", "binding-request", "ipv4", 0);
+	ck_assert_msg(delivered(f) == cut_cases[_i].delivered, "%s: delivered %d, want %d",
+		      cut_cases[_i].what, delivered(f), cut_cases[_i].delivered);
+	ck_assert_double_eq_tol(num(f, "t"), 110.0, 1e-3);
+	json_decref(fl);
+	world_done(&w);
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	struct icl_err err = {0};
@@ -965,6 +1024,7 @@ Suite *wire_suite(void)
 	tcase_add_loop_test(tc, checks_rejected_within, 0, RW_N);
 	tcase_add_test(tc, flows);
 	tcase_add_test(tc, flows_same_payload);
+	tcase_add_loop_test(tc, cut_drops_receipts, 0, sizeof(cut_cases) / sizeof(cut_cases[0]));
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
 	return s;
