@@ -10,8 +10,8 @@
  * its own (setsid, as the topology's services do), so that whatever it
  * forks can be found again: when the agent has exited, or been killed,
  * what is left of its group is SIGKILLed at once.  A child that leaves
- * the group itself (setsid, setpgid) is not found; the run's PID
- * namespace (netns/sandbox.h) removes it when the run ends.  Nor does a
+ * the group itself (setsid, setpgid) is not found here; topo_down() kills
+ * it with every process still in a node (netns/topo.h).  Nor does a
  * terminal's Ctrl-C reach the agent: it goes to icelab, whose run then
  * ends, agents and all (docs/agent-protocol.md, "Limits").
  *

@@ -24,6 +24,14 @@ int ns_create(int *fd, struct icl_err *err);
 /* Move the calling thread into the namespace `fd` refers to. */
 int ns_enter(int fd, struct icl_err *err);
 
+/* SIGKILL every process that /proc shows in one of the network namespaces
+ * `fds[0..n)` refer to (entries of -1 are skipped), the caller's own
+ * aside; returns how many were signalled.  A process is matched through a
+ * pidfd, so a PID reused meanwhile is never hit.  For what must not
+ * outlive a topology: a child that left its agent's process group
+ * (setsid) would hold its node's namespace as long as it runs. */
+int ns_kill_members(const int *fds, size_t n);
+
 /* Write `value` to /proc/sys/`key` in the calling thread's namespace
  * (key like "net/ipv6/conf/all/accept_dad"). */
 int ns_sysctl_write(const char *key, const char *value, struct icl_err *err);

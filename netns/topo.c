@@ -530,6 +530,9 @@ void topo_down(struct topo *t)
 	nat64_down(t->nat64);
 	dns64_stop(t->dns64);
 	turn_down(t->turn);
+	/* The services are gone: what still runs in a node left its group
+	 * (setsid) and would hold the namespace for as long as it runs. */
+	ns_kill_members(t->fds, t->plan->n_nodes);
 	for (size_t i = 0; i < t->plan->n_nodes; i++)
 		if (t->fds[i] >= 0)
 			close(t->fds[i]);

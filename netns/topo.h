@@ -14,7 +14,9 @@
  *
  * Services: once the network is up, topo_up() starts the nodes' STUN/TURN
  * servers (turn.h) from the calling thread, which they die with
- * (PR_SET_PDEATHSIG); topo_down() stops them first.
+ * (PR_SET_PDEATHSIG); topo_down() stops them first, then SIGKILLs every
+ * process /proc still shows in a node (ns_kill_members(): whatever left
+ * its agent's process group), then closes the fds.
  */
 #ifndef NETNS_TOPO_H
 #define NETNS_TOPO_H
