@@ -240,6 +240,8 @@ static double run_floor(const struct topo_plan *p, int home)
 	return bench_now_ms() - t0;
 }
 
+enum { M_ICELAB, M_SCRIPT, M_FLOOR, M_N }; /* the methods, in each round's order */
+
 /* One method's samples over all rounds, and its CPU time. */
 struct method {
 	const char *name;
@@ -254,14 +256,14 @@ struct bench {
 	const char *script;
 	int home;
 	int rounds, per_round;
-	struct method m[3]; /* icelab, ip/nft, floor */
+	struct method m[M_N];
 };
 
 static double run_one(const struct bench *b, int which)
 {
-	if (which == 0)
+	if (which == M_ICELAB)
 		return run_icelab(b->plan);
-	if (which == 1)
+	if (which == M_SCRIPT)
 		return run_script(b->script);
 	return run_floor(b->plan, b->home);
 }
@@ -272,7 +274,7 @@ static double run_one(const struct bench *b, int which)
 static void run_block(struct bench *b, int which, int round)
 {
 	struct method *m = &b->m[which];
-	int warm = which == 1 ? 1 : 3;
+	int warm = which == M_SCRIPT ? 1 : 3;
 	double t0 = busy_ms(), *ms = m->ms + round * b->per_round;
 
 	for (int i = 0; i < warm; i++)
@@ -301,23 +303,23 @@ static void print_results(struct bench *b, const char *file)
 
 	printf("topology %s: %zu nodes, %zu links; %d rounds of %d runs of each\n", file,
 	       b->plan->n_nodes, b->plan->n_links, b->rounds, b->per_round);
-	print_method(&b->m[0], n);
-	print_method(&b->m[1], n);
-	mi = bench_median(b->m[0].ms, n);
-	mb = bench_median(b->m[1].ms, n);
-	mf = bench_median(b->m[2].ms, n);
+	print_method(&b->m[M_ICELAB], n);
+	print_method(&b->m[M_SCRIPT], n);
+	mi = bench_median(b->m[M_ICELAB].ms, n);
+	mb = bench_median(b->m[M_SCRIPT].ms, n);
+	mf = bench_median(b->m[M_FLOOR].ms, n);
 	printf("  ratio ip/nft : icelab = %.1fx  (by round:", mb / mi);
 	for (int k = 0; r != NULL && k < b->rounds; k++) {
-		r[k] = b->m[1].round_median[k] / b->m[0].round_median[k];
+		r[k] = b->m[M_SCRIPT].round_median[k] / b->m[M_ICELAB].round_median[k];
 		printf(" %.1f", r[k]);
 	}
 	if (r != NULL)
 		printf("; median %.1fx)\n", bench_median(r, b->rounds));
 	printf("  kernel floor (the namespaces and veth pairs only) median %.2f ms"
-	       " (min %.2f): ratio ip/nft : floor = %.1fx\n", mf, b->m[2].ms[0], mb / mf);
+	       " (min %.2f): ratio ip/nft : floor = %.1fx\n", mf, b->m[M_FLOOR].ms[0], mb / mf);
 	printf("  CPU per build, all cores, kernel teardown included: icelab %.2f ms, ip/nft %.2f ms,"
-	       " floor %.2f ms\n", b->m[0].busy / b->m[0].builds, b->m[1].busy / b->m[1].builds,
-	       b->m[2].busy / b->m[2].builds);
+	       " floor %.2f ms\n", b->m[M_ICELAB].busy / b->m[M_ICELAB].builds,
+	       b->m[M_SCRIPT].busy / b->m[M_SCRIPT].builds, b->m[M_FLOOR].busy / b->m[M_FLOOR].builds);
 	free(r);
 }
 
@@ -336,10 +338,10 @@ static int enter_sandbox(struct icl_err *err)
 
 static int alloc_methods(struct bench *b)
 {
-	static const char *const names[] = {"icelab", "ip/nft", "floor"};
+	static const char *const names[M_N] = {"icelab", "ip/nft", "floor"};
 	int n = b->rounds * b->per_round;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < M_N; i++) {
 		b->m[i].name = names[i];
 		b->m[i].ms = calloc((size_t)n, sizeof(double));
 		b->m[i].round_median = calloc((size_t)b->rounds, sizeof(double));
@@ -351,7 +353,7 @@ static int alloc_methods(struct bench *b)
 
 static void free_methods(struct bench *b)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < M_N; i++) {
 		free(b->m[i].ms);
 		free(b->m[i].round_median);
 	}
@@ -394,7 +396,7 @@ int main(int argc, char **argv)
 	b.plan = &p;
 	b.script = script;
 	for (int k = 0; k < b.rounds; k++)
-		for (int which = 0; which < 3; which++)
+		for (int which = 0; which < M_N; which++)
 			run_block(&b, which, k);
 	print_results(&b, file);
 	icl_rm_tree(dir);
