@@ -82,6 +82,8 @@ static int read_dir_name(int fd, pid_t janitor_pid, char *dir, size_t cap, struc
 		memcpy(dir, got, len + 1);
 		return 0;
 	}
+	if (len > 0) /* made, and in the janitor's care; not to be waited for */
+		return icl_err_set(err, -ENAMETOOLONG, "%s: path too long", got);
 	if (waitpid(janitor_pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) == 0)
 		return icl_err_set(err, -EIO, "the cleanup process made no directory like %s", dir);
 	return icl_err_set(err, -WEXITSTATUS(st), "creating a directory like %s: %s", dir,
@@ -93,7 +95,7 @@ static int read_dir_name(int fd, pid_t janitor_pid, char *dir, size_t cap, struc
 static int private_tmp(char *dir, size_t cap, int *gone_w, struct icl_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	int gone[2], name[2] = {-1, -1};
+	int gone[2] = {-1, -1}, name[2] = {-1, -1};
 	pid_t pid;
 
 	if ((size_t)snprintf(dir, cap, "%s/icelab-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= cap)
@@ -101,6 +103,12 @@ static int private_tmp(char *dir, size_t cap, int *gone_w, struct icl_err *err)
 	if (pipe2(gone, O_CLOEXEC) != 0 || pipe2(name, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 		int e = errno;
 
+		for (int i = 0; i < 2; i++) {
+			if (gone[i] >= 0)
+				close(gone[i]);
+			if (name[i] >= 0)
+				close(name[i]);
+		}
 		return icl_err_set(err, -e, "starting the cleanup process for %s: %s", dir,
 				   strerror(e));
 	}

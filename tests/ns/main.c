@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../../common/fs.h"
+#include "nsutil.h"
 #include "suites.h"
 
 /* A private TMPDIR for the run (nsutil.h, ns_tmp_template): a failed
@@ -14,9 +15,7 @@
  * (captures, a topology's service files) goes with this directory. */
 static int private_tmp(char *dir, size_t cap)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(dir, cap, "%s/icelab-nstest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, cap, "%s/icelab-nstest-XXXXXX", ns_tmpdir());
 	if (mkdtemp(dir) == NULL || setenv("TMPDIR", dir, 1) != 0) {
 		perror("namespace tests: a private TMPDIR");
 		return -1;

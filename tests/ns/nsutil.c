@@ -258,12 +258,16 @@ void ns_routed_yaml(char *buf, size_t cap, bool ipv4, bool ipv6)
 		 c4, c6, r4l, r6l, r4w, r6w, s4, s6);
 }
 
-void ns_tmp_template(char *buf, size_t cap, const char *prefix)
+const char *ns_tmpdir(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	ck_assert_int_lt(snprintf(buf, cap, "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix),
-			 (int)cap);
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+void ns_tmp_template(char *buf, size_t cap, const char *prefix)
+{
+	ck_assert_int_lt(snprintf(buf, cap, "%s/%s-XXXXXX", ns_tmpdir(), prefix), (int)cap);
 }
 
 void ns_built_path(const char *name, char *out, size_t cap)

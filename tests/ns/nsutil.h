@@ -43,6 +43,9 @@
  * 2001:db8:2::10. */
 void ns_routed_yaml(char *buf, size_t cap, bool ipv4, bool ipv6);
 
+/* $TMPDIR, or /tmp when it is unset or empty. */
+const char *ns_tmpdir(void);
+
 /* "$TMPDIR/prefix-XXXXXX" into `buf`, for mkdtemp(): main.c gives the run
  * a private TMPDIR, removed at its end with whatever a failed test (whose
  * assertion skipped its cleanup) left there. */

@@ -204,12 +204,9 @@ static void remove_tree(const char *dir)
 /* Unchecked teardown: runs in the runner, after the tests of a case. */
 static void remove_leftovers(void)
 {
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = ns_tmpdir();
 	char prefix[64], path[PATH_MAX];
-	DIR *d;
-
-	tmp = tmp && *tmp ? tmp : "/tmp";
-	d = opendir(tmp);
+	DIR *d = opendir(tmp);
 	struct dirent *e;
 
 	snprintf(prefix, sizeof(prefix), "icelab-capture-%d-", (int)getpid());

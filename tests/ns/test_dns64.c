@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -221,8 +220,7 @@ END_TEST
 
 static int count_dirs(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	DIR *d = opendir(tmp && *tmp ? tmp : "/tmp");
+	DIR *d = opendir(ns_tmpdir());
 	struct dirent *e;
 	int n = 0;
 
