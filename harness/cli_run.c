@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/fs.h"
+#include "../common/tmpdir.h"
 #include "../netns/sandbox.h"
 #include "../reports/report.h"
 #include "cli.h"
@@ -437,7 +438,6 @@ static int finish_run(const struct run_args *a, struct sched_case *v, size_t n,
 static int report_root(const struct run_args *a, char *root, size_t cap)
 {
 	char errbuf[PATH_MAX + 64];
-	const char *tmp = getenv("TMPDIR");
 
 	if (a->report) {
 		if (mkdir_p(a->report, errbuf, sizeof(errbuf)) < 0 ||
@@ -447,7 +447,10 @@ static int report_root(const struct run_args *a, char *root, size_t cap)
 		}
 		return 0;
 	}
-	snprintf(root, cap, "%s/icelab-run.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (icl_tmp_path(root, cap, "icelab-run.XXXXXX") < 0) {
+		fprintf(stderr, "icelab: TMPDIR is too long: %s\n", icl_tmpdir());
+		return -1;
+	}
 	if (!mkdtemp(root)) {
 		fprintf(stderr, "icelab: %s: %s\n", root, strerror(errno));
 		return -1;

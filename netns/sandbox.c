@@ -15,126 +15,7 @@
 #include <unistd.h>
 
 #include "../common/fs.h"
-
-/* The janitor lives outside the PID namespace, in a session of its own
- * (a Ctrl-C or a group kill aimed at icelab does not reach it), and holds
- * only the read end of a pipe whose write ends belong to the sandbox's
- * processes.  End of file means the last of them is gone, whatever killed
- * it; nothing can write into the directory any more, so it goes.  It makes
- * the directory itself (from template `dir`) and sends its path on
- * `name_fd`: a kill of icelab at any moment finds the directory either not
- * yet made or already in the janitor's care.  If it cannot, it sends
- * nothing and exits with the errno. */
-static void __attribute__((noreturn)) janitor(int gone_fd, int name_fd, char *dir)
-{
-	char b;
-	int null = open("/dev/null", O_RDWR);
-
-	setsid();
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN); /* icelab may be gone before it reads the path */
-	if (mkdtemp(dir) == NULL)
-		_exit(errno & 0x7f);
-	if (write(name_fd, dir, strlen(dir)) < 0) {
-		/* icelab is gone: the pipe below is at its end too */
-	}
-	close(name_fd);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-	}
-	if (gone_fd != 3 && dup2(gone_fd, 3) < 0)
-		_exit(70);
-	close_range(4, ~0U, 0);
-	if (chdir("/") != 0)
-		_exit(70);
-	for (;;) {
-		ssize_t r = read(3, &b, 1);
-
-		if (r == 0 || (r < 0 && errno != EINTR))
-			break;
-	}
-	icl_rm_tree(dir);
-	_exit(0);
-}
-
-/* The path the janitor made from template `dir`, into `dir`; on failure
- * the janitor's errno. */
-static int read_dir_name(int fd, pid_t janitor_pid, char *dir, size_t cap, struct icl_err *err)
-{
-	char got[PATH_MAX];
-	size_t len = 0;
-	ssize_t n;
-	int st;
-
-	while (len + 1 < sizeof(got) && (n = read(fd, got + len, sizeof(got) - 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return icl_err_set(err, -errno, "reading from the cleanup process: %s",
-					   strerror(errno));
-		len += (size_t)n;
-	}
-	got[len] = '\0';
-	if (len > 0 && len < cap) {
-		memcpy(dir, got, len + 1);
-		return 0;
-	}
-	if (len > 0) /* made, and in the janitor's care; not to be waited for */
-		return icl_err_set(err, -ENAMETOOLONG, "%s: path too long", got);
-	if (waitpid(janitor_pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) == 0)
-		return icl_err_set(err, -EIO, "the cleanup process made no directory like %s", dir);
-	return icl_err_set(err, -WEXITSTATUS(st), "creating a directory like %s: %s", dir,
-			   strerror(WEXITSTATUS(st)));
-}
-
-/* The private directory every process of the sandbox gets as TMPDIR, and
- * the janitor that makes it and removes it however the sandbox ends. */
-static int private_tmp(char *dir, size_t cap, int *gone_w, struct icl_err *err)
-{
-	const char *tmp = getenv("TMPDIR");
-	int gone[2] = {-1, -1}, name[2] = {-1, -1};
-	pid_t pid;
-
-	if ((size_t)snprintf(dir, cap, "%s/icelab-XXXXXX", tmp && *tmp ? tmp : "/tmp") >= cap)
-		return icl_err_set(err, -ENAMETOOLONG, "TMPDIR is too long: %s", tmp);
-	if (pipe2(gone, O_CLOEXEC) != 0 || pipe2(name, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
-		int e = errno;
-
-		for (int i = 0; i < 2; i++) {
-			if (gone[i] >= 0)
-				close(gone[i]);
-			if (name[i] >= 0)
-				close(name[i]);
-		}
-		return icl_err_set(err, -e, "starting the cleanup process for %s: %s", dir,
-				   strerror(e));
-	}
-	if (pid == 0) {
-		close(gone[1]);
-		close(name[0]);
-		janitor(gone[0], name[1], dir);
-	}
-	close(gone[0]);
-	close(name[1]);
-	if (read_dir_name(name[0], pid, dir, cap, err) < 0) {
-		close(name[0]);
-		close(gone[1]);
-		return err->code;
-	}
-	close(name[0]);
-	*gone_w = gone[1];
-	if (setenv("TMPDIR", dir, 1) != 0) {
-		int e = errno;
-
-		rmdir(dir);
-		close(gone[1]);
-		return icl_err_set(err, -e, "setenv(TMPDIR): %s", strerror(e));
-	}
-	return 0;
-}
+#include "../common/tmpdir.h"
 
 /* The parent waits synchronously for signals instead of installing
  * handlers, so that no state has to be shared with a handler. */
@@ -261,11 +142,10 @@ bool sandbox_rootless(void)
 	return partial;
 }
 
-/* Before the sandbox exists: undo private_tmp() and pass the error on. */
+/* Before the sandbox exists: undo the private TMPDIR, pass the error on. */
 static int abandon(const char *dir, int gone_w, int code)
 {
-	icl_rm_tree(dir);
-	close(gone_w); /* the janitor finds nothing left and exits */
+	icl_tmpdir_release(dir, gone_w);
 	return code;
 }
 
@@ -277,7 +157,7 @@ int sandbox_enter(struct icl_err *err)
 
 	if (getpid() == 1)
 		return 0; /* already the reaper of our own PID namespace */
-	if (private_tmp(dir, sizeof(dir), &gone_w, err) < 0)
+	if (icl_tmpdir_private("icelab", dir, sizeof(dir), &gone_w, err) < 0)
 		return err->code;
 	/* After the janitor's fork: it stays the caller, outside. */
 	if (geteuid() != 0 && own_userns(err) < 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/fs.h"
+#include "../common/tmpdir.h"
 #include "impair.h"
 #include "link.h"
 #include "nat64.h"
@@ -379,13 +380,13 @@ static bool plan_has_services(const struct topo_plan *p)
 /* The private directory: only for a topology that runs services. */
 static int make_dir(struct topo *t, struct icl_err *err)
 {
-	const char *tmp = getenv("TMPDIR");
 	char tmpl[PATH_MAX];
 
 	if (t->dir != NULL)
 		return 0;
 	/* Under the sandbox's private TMPDIR (sandbox.h) when there is one. */
-	snprintf(tmpl, sizeof(tmpl), "%s/icelab-topo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (icl_tmp_path(tmpl, sizeof(tmpl), "icelab-topo-XXXXXX") < 0)
+		return icl_err_set(err, -ENAMETOOLONG, "TMPDIR is too long: %s", icl_tmpdir());
 	if (mkdtemp(tmpl) == NULL)
 		return icl_err_set(err, -errno, "creating a directory like %s: %s", tmpl,
 				   strerror(errno));

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../../common/fs.h"
+#include "../../common/tmpdir.h"
 #include "../../harness/scenario.h"
 #include "../../netns/link.h"
 #include "../../netns/ns.h"
@@ -366,7 +367,6 @@ int main(int argc, char **argv)
 	struct bench b = {.rounds = argc > 3 ? atoi(argv[3]) : 5};
 	struct topo_plan p = {0};
 	struct icl_err err;
-	const char *tmp;
 	char dir[PATH_MAX], script[PATH_MAX + 16];
 
 	if (b.rounds < 1 || runs < b.rounds) {
@@ -378,11 +378,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-topo: %s\n", err.msg);
 		return 3;
 	}
-	tmp = getenv("TMPDIR"); /* the sandbox's own */
-	snprintf(dir, sizeof(dir), "%s/icelab-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (scn_load_topology(file, &p, &err) < 0 || ns_open_current(&b.home, &err) < 0) {
 		fprintf(stderr, "bench-topo: %s\n", err.msg);
 		return 2;
+	}
+	/* Under the sandbox's own TMPDIR. */
+	if (icl_tmp_path(dir, sizeof(dir), "icelab-bench-XXXXXX") < 0) {
+		fprintf(stderr, "bench-topo: TMPDIR is too long: %s\n", icl_tmpdir());
+		return 1;
 	}
 	if (mkdtemp(dir) == NULL || alloc_methods(&b) < 0) {
 		fprintf(stderr, "bench-topo: %s: %s\n", dir, strerror(errno));

@@ -6,35 +6,28 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../common/fs.h"
+#include "../../common/tmpdir.h"
 #include "nsutil.h"
 #include "suites.h"
-
-/* A private TMPDIR for the run (nsutil.h, ns_tmp_template): a failed
- * assertion ends its test before the test's own cleanup, and what it left
- * (captures, a topology's service files) goes with this directory. */
-static int private_tmp(char *dir, size_t cap)
-{
-	snprintf(dir, cap, "%s/icelab-nstest-XXXXXX", ns_tmpdir());
-	if (mkdtemp(dir) == NULL || setenv("TMPDIR", dir, 1) != 0) {
-		perror("namespace tests: a private TMPDIR");
-		return -1;
-	}
-	return 0;
-}
 
 int main(void)
 {
 	char tmp[PATH_MAX];
+	struct icl_err err;
+	int failed, keep;
 	SRunner *sr;
-	int failed;
 
 	if (geteuid() != 0) {
 		printf("namespace tests: SKIPPED (need root to create network namespaces)\n");
 		return 77;
 	}
-	if (private_tmp(tmp, sizeof(tmp)) < 0)
+	/* A failed assertion ends its test before the test's own cleanup:
+	 * what it left (captures, a topology's service files) goes with this
+	 * directory, even if the run itself is killed. */
+	if (icl_tmpdir_private("icelab-nstest", tmp, sizeof(tmp), &keep, &err) < 0) {
+		fprintf(stderr, "namespace tests: a private TMPDIR: %s\n", err.msg);
 		return EXIT_FAILURE;
+	}
 	sr = srunner_create(topo_ns_suite());
 	srunner_add_suite(sr, nat_ns_suite());
 	srunner_add_suite(sr, natdiscovery_suite());
@@ -49,6 +42,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	icl_rm_tree(tmp);
+	icl_tmpdir_release(tmp, keep);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -258,16 +258,12 @@ void ns_routed_yaml(char *buf, size_t cap, bool ipv4, bool ipv6)
 		 c4, c6, r4l, r6l, r4w, r6w, s4, s6);
 }
 
-const char *ns_tmpdir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	return tmp && *tmp ? tmp : "/tmp";
-}
-
 void ns_tmp_template(char *buf, size_t cap, const char *prefix)
 {
-	ck_assert_int_lt(snprintf(buf, cap, "%s/%s-XXXXXX", ns_tmpdir(), prefix), (int)cap);
+	char name[NAME_MAX + 1];
+
+	ck_assert_int_lt(snprintf(name, sizeof(name), "%s-XXXXXX", prefix), (int)sizeof(name));
+	ck_assert_int_eq(icl_tmp_path(buf, cap, name), 0);
 }
 
 void ns_built_path(const char *name, char *out, size_t cap)

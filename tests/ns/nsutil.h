@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 
+#include "../../common/tmpdir.h"
 #include "../../netns/topo.h"
 
 /* The seed case's network (scenarios/topo-ipv6-oneway.yaml): client
@@ -43,12 +44,10 @@
  * 2001:db8:2::10. */
 void ns_routed_yaml(char *buf, size_t cap, bool ipv4, bool ipv6);
 
-/* $TMPDIR, or /tmp when it is unset or empty. */
-const char *ns_tmpdir(void);
-
 /* "$TMPDIR/prefix-XXXXXX" into `buf`, for mkdtemp(): main.c gives the run
- * a private TMPDIR, removed at its end with whatever a failed test (whose
- * assertion skipped its cleanup) left there. */
+ * a private TMPDIR (icl_tmpdir_private()), removed with whatever a failed
+ * test (whose assertion skipped its cleanup) left there, however the run
+ * ends. */
 void ns_tmp_template(char *buf, size_t cap, const char *prefix);
 #define NS_TMP_DIR_MAX 256 /* room for such a directory's path */
 

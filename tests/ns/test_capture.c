@@ -204,7 +204,7 @@ static void remove_tree(const char *dir)
 /* Unchecked teardown: runs in the runner, after the tests of a case. */
 static void remove_leftovers(void)
 {
-	const char *tmp = ns_tmpdir();
+	const char *tmp = icl_tmpdir();
 	char prefix[64], path[PATH_MAX];
 	DIR *d = opendir(tmp);
 	struct dirent *e;

@@ -220,7 +220,7 @@ END_TEST
 
 static int count_dirs(void)
 {
-	DIR *d = opendir(ns_tmpdir());
+	DIR *d = opendir(icl_tmpdir());
 	struct dirent *e;
 	int n = 0;
 

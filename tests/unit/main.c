@@ -1,14 +1,24 @@
 /* Unit tests: no root, no namespaces.  Each suite is listed once here. */
 #include <check.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "../../common/tmpdir.h"
 #include "suites.h"
 
 int main(void)
 {
-	SRunner *sr = srunner_create(scenario_suite());
-	int failed;
+	char tmp[PATH_MAX];
+	struct icl_err err;
+	int failed, keep;
+	SRunner *sr;
 
+	if (icl_tmpdir_private("icelab-unittest", tmp, sizeof(tmp), &keep, &err) < 0) {
+		fprintf(stderr, "unit tests: a private TMPDIR: %s\n", err.msg);
+		return EXIT_FAILURE;
+	}
+	sr = srunner_create(scenario_suite());
 	srunner_add_suite(sr, nat_suite());
 	srunner_add_suite(sr, filter_suite());
 	srunner_add_suite(sr, stun_suite());
@@ -33,5 +43,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	icl_tmpdir_release(tmp, keep);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../../common/err.h"
+#include "../../common/tmpdir.h"
 #include "../../harness/catalogue.h"
 #include "suites.h"
 
@@ -83,9 +84,12 @@ START_TEST(test_escape)
 		"topology:\n"
 		"  nodes: { a: {}, b: {} }\n"
 		"  links: { l: { a: { node: a, ipv4: 10.0.0.1/24 }, b: { node: b, ipv4: 10.0.0.2/24 } } }\n";
-	char path[] = "/tmp/icelab-cat-XXXXXX.yaml", *files[] = { path };
+	char path[UNIT_TMP_DIR_MAX], *files[] = { path };
 	char *out = NULL, *diag = NULL;
-	int fd = mkstemps(path, 5);
+	int fd;
+
+	ck_assert_int_eq(icl_tmp_path(path, sizeof(path), "icelab-cat-XXXXXX.yaml"), 0);
+	fd = mkstemps(path, 5);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, yaml, sizeof(yaml) - 1), (ssize_t)(sizeof(yaml) - 1));

@@ -13,14 +13,15 @@
 
 #include <jansson.h>
 
+#include "../../common/tmpdir.h"
 #include "../../reports/report.h"
 #include "suites.h"
 
 #define FIXTURE "tests/data/report/run.json"
 
 struct out {
-	char dir[64];
-	char path[128];
+	char dir[UNIT_TMP_DIR_MAX];
+	char path[UNIT_TMP_DIR_MAX + 64];
 	char *text;
 };
 
@@ -81,7 +82,7 @@ static void write_one(struct out *o, const char *name, const json_t *run)
 	struct icl_err err = {0};
 	int rc;
 
-	snprintf(o->dir, sizeof(o->dir), "/tmp/icelab-report-XXXXXX");
+	ck_assert_int_eq(icl_tmp_path(o->dir, sizeof(o->dir), "icelab-report-XXXXXX"), 0);
 	ck_assert_ptr_nonnull(mkdtemp(o->dir));
 	snprintf(o->path, sizeof(o->path), "%s/%s", o->dir, name);
 	rc = fn(o->path, run, &err);
@@ -619,9 +620,10 @@ START_TEST(errors_name_the_file)
 {
 	json_t *run = load_fixture(), *bare = json_pack("{s:s}", "icelab", "0.1.0");
 	struct icl_err err = {0};
-	char dir[64] = "/tmp/icelab-report-XXXXXX", path[128];
+	char dir[UNIT_TMP_DIR_MAX], path[UNIT_TMP_DIR_MAX + 64];
 	struct stat st;
 
+	ck_assert_int_eq(icl_tmp_path(dir, sizeof(dir), "icelab-report-XXXXXX"), 0);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	/* A directory that does not exist. */
 	snprintf(path, sizeof(path), "%s/missing/junit.xml", dir);

@@ -10,6 +10,7 @@
 
 #include <pcap/pcap.h>
 
+#include "../../common/tmpdir.h"
 #include "../../harness/scenario.h"
 #include "../../harness/wire.h"
 #include "suites.h"
@@ -46,7 +47,7 @@ enum { CLIENT, SERVER };
 #define CASE_T0 (T0 - 0.010) /* the case started 10 ms before it */
 
 struct world {
-	char dir[64];
+	char dir[UNIT_TMP_DIR_MAX];
 	pcap_t *dead;
 	pcap_dumper_t *d[N_FILES];
 	size_t frames[N_FILES];
@@ -71,12 +72,12 @@ static void world_open(struct world *w)
 	snprintf(w->c.agent[CLIENT].node, TOPO_NAME_MAX, "client");
 	snprintf(w->c.agent[SERVER].name, TOPO_NAME_MAX, "server");
 	snprintf(w->c.agent[SERVER].node, TOPO_NAME_MAX, "server");
-	snprintf(w->dir, sizeof(w->dir), "/tmp/icelab-wire-unit-XXXXXX");
+	ck_assert_int_eq(icl_tmp_path(w->dir, sizeof(w->dir), "icelab-wire-unit-XXXXXX"), 0);
 	ck_assert_ptr_nonnull(mkdtemp(w->dir));
 	w->dead = pcap_open_dead(DLT_EN10MB, 65535);
 	ck_assert_ptr_nonnull(w->dead);
 	for (int f = 0; f < N_FILES; f++) {
-		char path[128];
+		char path[UNIT_TMP_DIR_MAX + 64];
 
 		snprintf(path, sizeof(path), "%s/%s", w->dir, file_name[f]);
 		w->d[f] = pcap_dump_open(w->dead, path);
@@ -287,7 +288,7 @@ static void session(struct world *w, unsigned v, struct marks *m)
 /* Close the files, load them, and remove them before anything can fail. */
 static int world_load(struct world *w, const char *missing, struct icl_err *err)
 {
-	char path[128];
+	char path[UNIT_TMP_DIR_MAX + 64];
 	int rc;
 
 	for (int f = 0; f < N_FILES; f++)
