@@ -27,8 +27,9 @@ int icl_tmp_path(char *buf, size_t cap, const char *name)
 /* The janitor lives in a session of its own (a Ctrl-C or a group kill
  * aimed at its owner does not reach it; the sandbox forks it before its
  * PID namespace, so that it outlives it), and holds only the read end of
- * a pipe whose write ends belong to the owner and its forked children.  End of file means the last of them is gone, whatever killed
- * it; nothing can write into the directory any more, so it goes.  It makes
+ * a pipe whose write ends belong to the owner and its forked children.
+ * End of file means the last of them is gone, whatever killed it;
+ * nothing can write into the directory any more, so it goes.  It makes
  * the directory itself (from template `dir`) and sends its path on
  * `name_fd`: a kill of the owner at any moment finds the directory either
  * not yet made or already in the janitor's care.  If it cannot, it sends
@@ -132,9 +133,8 @@ int icl_tmpdir_private(const char *prefix, char *dir, size_t cap, int *keep_fd,
 		       struct icl_err *err)
 {
 	int gone_w = -1, name_r = -1, rc;
-	pid_t pid = -1;
-
 	char name[NAME_MAX + 1];
+	pid_t pid = -1;
 
 	if ((size_t)snprintf(name, sizeof(name), "%s-XXXXXX", prefix) >= sizeof(name) ||
 	    icl_tmp_path(dir, cap, name) < 0)
