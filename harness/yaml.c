@@ -226,6 +226,21 @@ static struct topo_src collection_src(struct scn_ctx *c, struct fy_node *n)
 	return s;
 }
 
+static bool is_block(struct fy_node *n)
+{
+	return fy_node_get_style(n) == FYNS_LITERAL || fy_node_get_style(n) == FYNS_FOLDED;
+}
+
+/* A block scalar's (| or >) token starts at the beginning of its first
+ * line of text, in the indentation: point at the text itself. */
+static void skip_indent(const struct scn_ctx *c, const struct fy_mark *m, struct topo_src *s)
+{
+	if (c->text == NULL || m == NULL || s->line == 0)
+		return;
+	for (size_t i = m->input_pos; c->text[i] == ' '; i++)
+		s->col++;
+}
+
 struct topo_src scn_src(struct scn_ctx *c, struct fy_node *n)
 {
 	struct topo_src s = { 0, 0 };
@@ -240,6 +255,8 @@ struct topo_src scn_src(struct scn_ctx *c, struct fy_node *n)
 		if ((fy_node_get_style(n) == FYNS_SINGLE_QUOTED ||
 		     fy_node_get_style(n) == FYNS_DOUBLE_QUOTED) && s.col > 1)
 			s.col--;
+		if (t != NULL && is_block(n))
+			skip_indent(c, fy_token_start_mark(t), &s);
 		return s;
 	}
 	s = collection_src(c, n);
@@ -433,6 +450,28 @@ bool scn_is_null(struct fy_node *n)
 	return false;
 }
 
+/* `what` and the first 40 bytes of `s` in double quotes, control
+ * characters written as escapes (a block scalar ends in a line break):
+ * the message stays one line and still shows what the file holds. */
+static void show_text(char *buf, size_t size, const char *what, const char *s, size_t len)
+{
+	static const char esc[] = { '\n', 'n', '\t', 't', '\r', 'r' };
+	size_t o = (size_t)snprintf(buf, size, "%s\"", what);
+
+	for (size_t i = 0; i < len && i < 40 && o + 8 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		const char *e = memchr(esc, ch, sizeof(esc));
+
+		if (e != NULL && (e - esc) % 2 == 0)
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", e[1]);
+		else if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
+		else
+			buf[o++] = (char)ch;
+	}
+	snprintf(buf + o, size - o, "%s\"", len > 40 ? "..." : "");
+}
+
 const char *scn_describe(struct scn_ctx *c, struct fy_node *n, char *buf, size_t size)
 {
 	size_t len;
@@ -447,8 +486,8 @@ const char *scn_describe(struct scn_ctx *c, struct fy_node *n, char *buf, size_t
 	if (fy_node_is_sequence(n))
 		return "a list";
 	s = scn_scalar(c, n, &len);
-	snprintf(buf, size, "%s\"%.*s%s\"", is_plain(c, n) ? "" : "the quoted string ",
-		 len > 40 ? 40 : (int)len, s, len > 40 ? "..." : "");
+	show_text(buf, size, !is_plain(c, n) ? (is_block(n) ? "the block text " : "the quoted string ")
+					     : "", s, len);
 	return buf;
 }
 

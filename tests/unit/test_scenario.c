@@ -372,7 +372,17 @@ static const struct {
 	{ "topology:\n  nodes:\n    a: &x { router: true }\n    c: *x\n",
 	  "t.yaml:4:9: nodes.c: aliases (*name) are not supported; write the value out" },
 	{ "topology:\n  nodes:\n    a: \"\t\"\n",
-	  "t.yaml:3:8: nodes.a: expected a mapping, got the quoted string \"?\"" },
+	  "t.yaml:3:8: nodes.a: expected a mapping, got the quoted string \"\\t\"" },
+	{ "topology:\n  nodes:\n    a: \"x\\x01y\"\n",
+	  "t.yaml:3:8: nodes.a: expected a mapping, got the quoted string \"x\\x01y\"" },
+	/* block scalars: at their first character, not in the indentation
+	 * before it, and named for what they are, line break and all */
+	{ "topology:\n  nodes:\n    a:\n      router: |\n        yes\n",
+	  "t.yaml:5:9: nodes.a.router: expected a boolean (true or false), got the block text "
+	  "\"yes\\n\"" },
+	{ "topology:\n  nodes:\n    a:\n      router: >-\n          no\n          way\n",
+	  "t.yaml:5:11: nodes.a.router: expected a boolean (true or false), got the block text "
+	  "\"no way\"" },
 	{ "topology:\n\tnodes: {}\n", "t.yaml:2:1: tab character may not be used as indentation" },
 	/* names */
 	{ "topology:\n  nodes:\n    Client: {}\n",
