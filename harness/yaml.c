@@ -455,15 +455,14 @@ bool scn_is_null(struct fy_node *n)
  * the message stays one line and still shows what the file holds. */
 static void show_text(char *buf, size_t size, const char *what, const char *s, size_t len)
 {
-	static const char esc[] = { '\n', 'n', '\t', 't', '\r', 'r' };
 	size_t o = (size_t)snprintf(buf, size, "%s\"", what);
 
 	for (size_t i = 0; i < len && i < 40 && o + 8 < size; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		const char *e = memchr(esc, ch, sizeof(esc));
+		char e = ch == '\n' ? 'n' : ch == '\t' ? 't' : ch == '\r' ? 'r' : 0;
 
-		if (e != NULL && (e - esc) % 2 == 0)
-			o += (size_t)snprintf(buf + o, size - o, "\\%c", e[1]);
+		if (e != 0)
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", e);
 		else if (ch < 0x20 || ch == 0x7f)
 			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", ch);
 		else

@@ -288,12 +288,14 @@ static void run_block(struct bench *b, int which, int round)
 	m->round_median[round] = bench_median(ms, b->per_round);
 }
 
-static void print_method(const struct method *m, int n)
+/* Prints its line; returns its median. */
+static double print_method(const struct method *m, int n)
 {
 	double med = bench_median(m->ms, n); /* sorts: min and max at the ends */
 
 	printf("  %-7s up+down median %7.2f ms  (min %.2f, max %.2f)\n", m->name, med, m->ms[0],
 	       m->ms[n - 1]);
+	return med;
 }
 
 static void print_results(struct bench *b, const char *file)
@@ -304,11 +306,9 @@ static void print_results(struct bench *b, const char *file)
 
 	printf("topology %s: %zu nodes, %zu links; %d rounds of %d runs of each\n", file,
 	       b->plan->n_nodes, b->plan->n_links, b->rounds, b->per_round);
-	print_method(&b->m[M_ICELAB], n);
-	print_method(&b->m[M_SCRIPT], n);
-	mi = bench_median(b->m[M_ICELAB].ms, n);
-	mb = bench_median(b->m[M_SCRIPT].ms, n);
-	mf = bench_median(b->m[M_FLOOR].ms, n);
+	mi = print_method(&b->m[M_ICELAB], n);
+	mb = print_method(&b->m[M_SCRIPT], n);
+	mf = bench_median(b->m[M_FLOOR].ms, n); /* a line of its own, below */
 	printf("  ratio ip/nft : icelab = %.1fx  (by round:", mb / mi);
 	for (int k = 0; r != NULL && k < b->rounds; k++) {
 		r[k] = b->m[M_SCRIPT].round_median[k] / b->m[M_ICELAB].round_median[k];

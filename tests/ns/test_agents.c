@@ -272,9 +272,8 @@ static int count_from_server(void *user, const struct capture_pkt *p)
 	return 0;
 }
 
-/* Capture every link of the session into a fresh directory `dir`
- * (a mkdtemp template). */
-/* `dir` has room for NS_TMP_DIR_MAX bytes. */
+/* Capture every link of the session into a fresh directory, whose path
+ * goes to `dir` (room for NS_TMP_DIR_MAX bytes). */
 static void capture_into(struct sess_options *o, char *dir)
 {
 	ns_tmp_template(dir, NS_TMP_DIR_MAX, "icelab-test");

@@ -167,57 +167,12 @@ static void loop_finish(uv_loop_t *loop)
 	ck_assert_int_eq(uv_loop_close(loop), 0);
 }
 
-/* Test directories carry the check runner's pid, so that the runner's
- * teardown removes them even after a failed test exited early. */
-static pid_t runner_pid(void)
-{
-	const char *fork_mode = getenv("CK_FORK");
-
-	return fork_mode != NULL && strcmp(fork_mode, "no") == 0 ? getpid() : getppid();
-}
-
+/* A fresh directory under the run's private TMPDIR (main.c): whatever a
+ * failed test leaves in it goes with the run. */
 static void make_dir(char *dir, size_t cap)
 {
-	char prefix[64];
-
-	snprintf(prefix, sizeof(prefix), "icelab-capture-%d", (int)runner_pid());
-	ns_tmp_template(dir, cap, prefix);
+	ns_tmp_template(dir, cap, "icelab-capture");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] != '.' &&
-		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < (int)sizeof(path))
-			unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-}
-
-/* Unchecked teardown: runs in the runner, after the tests of a case. */
-static void remove_leftovers(void)
-{
-	const char *tmp = icl_tmpdir();
-	char prefix[64], path[PATH_MAX];
-	DIR *d = opendir(tmp);
-	struct dirent *e;
-
-	snprintf(prefix, sizeof(prefix), "icelab-capture-%d-", (int)getpid());
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name);
-		remove_tree(path);
-	}
-	if (d != NULL)
-		closedir(d);
 }
 
 /* The directory holds exactly `names`; then it is removed. */
@@ -295,7 +250,7 @@ START_TEST(every_end_holds_the_datagrams)
 	struct want w[6];
 	char payload[6][32];
 	uv_loop_t loop;
-	char dir[256];
+	char dir[NS_TMP_DIR_MAX];
 	struct capture *c;
 	double t0, t1;
 
@@ -351,7 +306,7 @@ START_TEST(largest_datagrams_are_whole)
 	struct topo_plan p;
 	struct topo *t;
 	uv_loop_t loop;
-	char dir[256];
+	char dir[NS_TMP_DIR_MAX];
 	struct capture *c;
 	int c4, c6, s4, s6;
 
@@ -410,7 +365,7 @@ START_TEST(flush_without_loop)
 	struct want w[2];
 	char payload[2][32];
 	uv_loop_t loop;
-	char dir[256];
+	char dir[NS_TMP_DIR_MAX];
 	struct capture *c;
 
 	make_dir(dir, sizeof(dir));
@@ -437,7 +392,7 @@ START_TEST(oneway_reply_stops_at_the_router)
 	char nat_addr[64];
 	unsigned nat_port;
 	uv_loop_t loop;
-	char dir[256];
+	char dir[NS_TMP_DIR_MAX];
 	struct capture *c;
 
 	make_dir(dir, sizeof(dir));
@@ -529,7 +484,7 @@ START_TEST(link_down_and_up_keeps_capturing)
 	const struct want w[] = { { "10.1.0.2", 4000, "10.1.0.1", 6000, "before" },
 				  { "10.1.0.2", 4000, "10.1.0.1", 6000, "after" } };
 	uv_loop_t loop;
-	char dir[256];
+	char dir[NS_TMP_DIR_MAX];
 	struct capture *cap;
 
 	make_dir(dir, sizeof(dir));
@@ -566,7 +521,7 @@ START_TEST(start_into_missing_dir_leaves_nothing)
 	struct icl_err err = {0};
 	struct capture *c;
 	uv_loop_t loop;
-	char dir[256], missing[272];
+	char dir[NS_TMP_DIR_MAX], missing[NS_TMP_DIR_MAX + 16];
 
 	make_dir(dir, sizeof(dir));
 	snprintf(missing, sizeof(missing), "%s/none", dir);
@@ -682,7 +637,7 @@ static void write_crafted(const char *path)
 
 START_TEST(scan_parses_and_skips)
 {
-	char dir[256], path[320];
+	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
 	struct icl_err err = {0};
 	struct dgrams g = {0};
 
@@ -730,7 +685,7 @@ static void write_text(const char *path, const char *text)
 
 START_TEST(scan_errors_name_file_and_reason)
 {
-	char dir[256], path[320];
+	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
 	struct icl_err err = {0};
 
 	make_dir(dir, sizeof(dir));
@@ -751,7 +706,7 @@ END_TEST
  * the datagrams before it were delivered. */
 START_TEST(scan_truncated_file_is_an_error)
 {
-	char dir[256], path[320];
+	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
 	struct icl_err err = {0};
 	struct dgrams g = {0};
 	long size;
@@ -775,7 +730,7 @@ END_TEST
 
 START_TEST(scan_refuses_other_link_types)
 {
-	char dir[256], path[320];
+	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
 	struct icl_err err = {0};
 	pcap_t *p = pcap_open_dead(DLT_RAW, 65535);
 	pcap_dumper_t *d;
@@ -799,8 +754,6 @@ Suite *capture_suite(void)
 	TCase *scan = tcase_create("scan");
 
 	tcase_set_timeout(live, 20);
-	tcase_add_unchecked_fixture(live, NULL, remove_leftovers);
-	tcase_add_unchecked_fixture(scan, NULL, remove_leftovers);
 	tcase_add_test(live, every_end_holds_the_datagrams);
 	tcase_add_test(live, flush_without_loop);
 	tcase_add_loop_test(live, largest_datagrams_are_whole, 0, 2);
