@@ -2478,6 +2478,78 @@ START_TEST(test_full_restart_consent_new_credentials)
 }
 END_TEST
 
+/* The first request `s` sends to s->peer from `since` ms on (consent),
+ * copied; the clock steps 50 ms at a time, for at most 1.2 x C_INTERVAL. */
+static struct sent_rec next_consent(struct solo *s, uint64_t since)
+{
+	while (request_to(&s->n, &s->peer, since) == NULL) {
+		ck_assert_uint_le(s->net.now, since + C_INTERVAL * 12 / 10);
+		run_until(&s->net, s->net.now + 50);
+	}
+	return *request_to(&s->n, &s->peer, since);
+}
+
+/* RFC 7675 5.1 across a restart (RFC 8445 9): the peer signs its answer
+ * with the key that the request's USERNAME stands for, so each consent
+ * answer is checked with the key of the request it answers, not with the
+ * agent's current one.  An answer to a request with the old credentials
+ * that arrives after consent took the new ones still refreshes consent
+ * when signed with the old password (0); signed with the new one, the
+ * wrong key for that transaction, it is ignored (1).  Nothing else is
+ * answered: consent runs out a timeout after the late answer (0), or
+ * after the nomination, over an interval earlier (1). */
+START_TEST(test_full_restart_consent_late_old_answer)
+{
+	struct ice_config cfg = full_cfg(ICE_CONTROLLED, 3);
+	struct solo s;
+	char old_p[257], ou[300], old_user[600];
+	const char *op = "peer-password-0123456789", *rp = "peer2-password-0123456789";
+	const char *nu = "peer2:newufrag";
+	union stun_addr other = A("198.51.100.4", 5004);
+	const struct sent_rec *req;
+	struct sent_rec held, next;
+	uint8_t buf[MSG_MAX];
+	struct icl_err err;
+	struct hreq h;
+	uint64_t late;
+
+	/* Consent is fresh at 0 (the nomination); the late answer comes
+	 * after two consent intervals (1.6-2.4 s), within the timeout. */
+	cfg.consent_interval_ms = C_INTERVAL;
+	cfg.consent_timeout_ms = 4 * C_INTERVAL;
+	full_nominated(&s, &cfg, &h, old_p, ou);
+	snprintf(old_user, sizeof(old_user), "peer:%s", ice_agent_ufrag(s.n.ag));
+	s.net.now = 100;
+	ck_assert_int_eq(ice_agent_restart(s.n.ag, "newufrag", "newpassword0123456789abc",
+					   s.net.now, &err), 0);
+	ck_assert_int_eq(ice_agent_set_remote(s.n.ag, "peer2", rp, false, s.net.now, &err), 0);
+	held = next_consent(&s, 100);
+	ck_assert(request_is(&held, old_user, op));
+
+	/* The answer to a check with the new credentials: consent takes them. */
+	add_remote(&s.n, rcand("1", CAND_HOST, HOST_V4, "198.51.100.4", 5004));
+	run_until(&s.net, s.net.now + 50);
+	req = request_to(&s.n, &other, held.t);
+	ck_assert(request_is(req, nu, rp));
+	inject(&s.n, req->sock, &req->to, buf, mk_resp(buf, req, 0, rp, &s.n.addr[req->sock]));
+	next = next_consent(&s, held.t + 1);
+	ck_assert(request_is(&next, nu, rp));
+
+	/* Then the held answer, with the old password (0) or the new (1). */
+	ck_assert(!went_through(&s.n, ICE_DISCONNECTED));
+	inject(&s.n, held.sock, &held.to, buf,
+	       mk_resp(buf, &held, 0, _i == 0 ? op : rp, &s.n.addr[held.sock]));
+	late = s.net.now;
+	run_until(&s.net, cfg.consent_timeout_ms + C_INTERVAL / 2);
+	ck_assert_int_eq(went_through(&s.n, ICE_DISCONNECTED), _i);
+	run_until(&s.net, late + cfg.consent_timeout_ms + C_INTERVAL / 2);
+	ck_assert(went_through(&s.n, ICE_DISCONNECTED));
+	ck_assert_uint_ge(state_time(&s.n, ICE_DISCONNECTED),
+			  _i == 0 ? late + cfg.consent_timeout_ms : cfg.consent_timeout_ms);
+	net_free(&s.net);
+}
+END_TEST
+
 /* Consent lost, then an ICE restart (RFC 8445 9, RFC 7675 5.1): the way
  * back.  IPv6, the selected path, dies both ways; the client restarts
  * after it lost consent (0), or before, the old pair's consent running
@@ -2641,6 +2713,7 @@ Suite *ice_suite(void)
 	tcase_add_loop_test(tc, test_lite_restart_kept_tuple, 0, 2);
 	tcase_add_test(tc, test_full_restart_old_credentials);
 	tcase_add_test(tc, test_full_restart_consent_new_credentials);
+	tcase_add_loop_test(tc, test_full_restart_consent_late_old_answer, 0, 2);
 	tcase_add_loop_test(tc, test_restart_after_consent_lost, 0, 2);
 	tcase_add_loop_test(tc, test_nomination_timer_bounds_dead_pair, 0, 3);
 	tcase_add_loop_test(tc, test_quirk_select_first_check, 0, 2);
