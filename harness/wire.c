@@ -555,59 +555,72 @@ static bool action_covers(const json_t *ev, const char *link, unsigned at, int f
 	       strcmp(dir, netcut_direction_name(at)) == 0;
 }
 
+/* The timeline's harness cuts and restores of links, in time order (new
+ * reference; NULL on OOM), so that each receipt reads only those, not
+ * every event of the case. */
+static json_t *link_actions(const json_t *timeline)
+{
+	json_t *acts = json_array();
+	const json_t *e;
+	size_t i;
+
+	if (acts == NULL)
+		return NULL;
+	json_array_foreach(timeline, i, e) {
+		const char *agent = json_string_value(json_object_get(e, "agent"));
+		const char *what = json_string_value(
+			json_object_get(json_object_get(e, "event"), "action"));
+
+		if (agent == NULL || strcmp(agent, "harness") != 0 || what == NULL ||
+		    (strcmp(what, "cut") != 0 && strcmp(what, "restore") != 0))
+			continue;
+		if (json_array_append(acts, (json_t *)e) < 0) {
+			json_decref(acts);
+			return NULL;
+		}
+	}
+	return acts;
+}
+
 /* Whether that end and family was cut at `ms` (the case's origin): the
- * last cut or restore of it by then was a cut. */
-static bool cut_at(const json_t *timeline, const char *link, unsigned at, int family, double ms)
+ * last cut or restore of it by then (`acts`: link_actions) was a cut. */
+static bool cut_at(const json_t *acts, const char *link, unsigned at, int family, double ms)
 {
 	bool cut = false;
 	const json_t *e;
 	size_t i;
 
-	json_array_foreach(timeline, i, e) {
+	json_array_foreach(acts, i, e) {
 		const json_t *ev = json_object_get(e, "event");
-		const char *agent = json_string_value(json_object_get(e, "agent"));
-		const char *what = json_string_value(json_object_get(ev, "action"));
 
 		if (json_number_value(json_object_get(e, "t")) > ms)
 			break; /* recorded in time order */
-		if (agent == NULL || strcmp(agent, "harness") != 0 || what == NULL ||
-		    !action_covers(ev, link, at, family))
-			continue;
-		if (strcmp(what, "cut") == 0 || strcmp(what, "restore") == 0)
-			cut = strcmp(what, "cut") == 0;
+		if (action_covers(ev, link, at, family))
+			cut = strcmp(json_string_value(json_object_get(ev, "action")), "cut") == 0;
 	}
 	return cut;
 }
 
-static bool any_cut(const json_t *timeline)
-{
-	const json_t *e;
-	size_t i;
-
-	json_array_foreach(timeline, i, e) {
-		const char *what = json_string_value(
-			json_object_get(json_object_get(e, "event"), "action"));
-
-		if (what != NULL && strcmp(what, "cut") == 0)
-			return true;
-	}
-	return false;
-}
-
 /* A datagram the node's end captured while that end was cut never
  * reached the node: no receipt. */
-static void drop_cut_receipts(struct wire_view *w, const json_t *timeline)
+static int drop_cut_receipts(struct wire_view *w, const json_t *timeline)
 {
-	if (timeline == NULL || !any_cut(timeline))
-		return;
-	for (size_t i = 0; i < w->n; i++) {
+	json_t *acts;
+
+	if (timeline == NULL)
+		return 0;
+	if ((acts = link_actions(timeline)) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n && json_array_size(acts) > 0; i++) {
 		struct wire_dg *d = &w->dg[i];
 		const struct wire_file *f = &w->files[d->file];
 
 		if (d->receiver >= 0 &&
-		    cut_at(timeline, f->link, f->at, d->family, ms_since(w->t0, d->ns)))
+		    cut_at(acts, f->link, f->at, d->family, ms_since(w->t0, d->ns)))
 			d->receiver = -1;
 	}
+	json_decref(acts);
+	return 0;
 }
 
 static int load_all(struct wire_view *w, const struct scn_case *c, const char *dir,
@@ -627,8 +640,7 @@ static int load_all(struct wire_view *w, const struct scn_case *c, const char *d
 	}
 	if (w->n > 1)
 		qsort(w->dg, w->n, sizeof(*w->dg), dg_order);
-	drop_cut_receipts(w, timeline);
-	if (match_deliveries(w) < 0)
+	if (drop_cut_receipts(w, timeline) < 0 || match_deliveries(w) < 0)
 		return icl_err_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
