@@ -49,7 +49,6 @@ void ns_routed_yaml(char *buf, size_t cap, bool ipv4, bool ipv6);
  * test (whose assertion skipped its cleanup) left there, however the run
  * ends. */
 void ns_tmp_template(char *buf, size_t cap, const char *prefix);
-#define NS_TMP_DIR_MAX 256 /* room for such a directory's path */
 
 /* The path of program `name` built next to the running test binary. */
 void ns_built_path(const char *name, char *out, size_t cap);

@@ -273,10 +273,10 @@ static int count_from_server(void *user, const struct capture_pkt *p)
 }
 
 /* Capture every link of the session into a fresh directory, whose path
- * goes to `dir` (room for NS_TMP_DIR_MAX bytes). */
+ * goes to `dir` (room for PATH_MAX bytes). */
 static void capture_into(struct sess_options *o, char *dir)
 {
-	ns_tmp_template(dir, NS_TMP_DIR_MAX, "icelab-test");
+	ns_tmp_template(dir, PATH_MAX, "icelab-test");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	o->capture_dir = dir;
 }
@@ -306,7 +306,7 @@ START_TEST(seed_oneway_capture)
 	struct sess_options o = {0};
 	struct pair_run pr = {0};
 	struct wire_count v4, v6;
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 
 	capture_into(&o, dir);
 	run(&pr, NS_ONEWAY_YAML, _i ? "active" : "passive", &o);
@@ -333,7 +333,7 @@ START_TEST(actions_share_the_origin)
 	struct sess_options o = { .actions = &act, .n_actions = 1, .hold_ms = 600 };
 	struct pair_run pr = {0};
 	struct wire_count v4, v6;
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 	json_t *ev;
 	double t;
 	size_t i;
@@ -404,7 +404,7 @@ START_TEST(bad_password)
 	struct sess_options o = { .rewrite = wrong_password, .timeout_ms = 3000 };
 	struct pair_run pr = {0};
 	struct wire_count v4, v6;
-	char yaml[2048], dir[NS_TMP_DIR_MAX];
+	char yaml[2048], dir[PATH_MAX];
 
 	routed_yaml(yaml, sizeof(yaml), DUAL);
 	capture_into(&o, dir);

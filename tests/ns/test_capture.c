@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -106,7 +107,7 @@ static int collect(void *user, const struct capture_pkt *p)
 
 static void scan_file(const char *dir, const char *link, const char *node, struct dgrams *g)
 {
-	char path[512];
+	char path[PATH_MAX + 64];
 	struct icl_err err = {0};
 	int n;
 
@@ -181,7 +182,7 @@ static void dir_expect_and_remove(const char *dir, const char *const *names, siz
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	size_t seen = 0;
-	char path[512];
+	char path[PATH_MAX + 64];
 
 	ck_assert_ptr_nonnull(d);
 	while ((e = readdir(d)) != NULL) {
@@ -250,7 +251,7 @@ START_TEST(every_end_holds_the_datagrams)
 	struct want w[6];
 	char payload[6][32];
 	uv_loop_t loop;
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 	struct capture *c;
 	double t0, t1;
 
@@ -301,12 +302,12 @@ START_TEST(largest_datagrams_are_whole)
 {
 	unsigned mtu = full_mtu[_i] ? full_mtu[_i] : 1500;
 	size_t n4 = mtu - 28, n6 = mtu - 48; /* less the IP and UDP headers */
-	char yaml[2048], *big = malloc(n4 + 1), path[512];
+	char yaml[2048], *big = malloc(n4 + 1), path[PATH_MAX + 64];
 	const char *lines[] = { "    lan:\n", "    wan:\n" };
 	struct topo_plan p;
 	struct topo *t;
 	uv_loop_t loop;
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 	struct capture *c;
 	int c4, c6, s4, s6;
 
@@ -365,7 +366,7 @@ START_TEST(flush_without_loop)
 	struct want w[2];
 	char payload[2][32];
 	uv_loop_t loop;
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 	struct capture *c;
 
 	make_dir(dir, sizeof(dir));
@@ -392,7 +393,7 @@ START_TEST(oneway_reply_stops_at_the_router)
 	char nat_addr[64];
 	unsigned nat_port;
 	uv_loop_t loop;
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 	struct capture *c;
 
 	make_dir(dir, sizeof(dir));
@@ -484,7 +485,7 @@ START_TEST(link_down_and_up_keeps_capturing)
 	const struct want w[] = { { "10.1.0.2", 4000, "10.1.0.1", 6000, "before" },
 				  { "10.1.0.2", 4000, "10.1.0.1", 6000, "after" } };
 	uv_loop_t loop;
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 	struct capture *cap;
 
 	make_dir(dir, sizeof(dir));
@@ -521,7 +522,7 @@ START_TEST(start_into_missing_dir_leaves_nothing)
 	struct icl_err err = {0};
 	struct capture *c;
 	uv_loop_t loop;
-	char dir[NS_TMP_DIR_MAX], missing[NS_TMP_DIR_MAX + 16];
+	char dir[PATH_MAX], missing[PATH_MAX + 16];
 
 	make_dir(dir, sizeof(dir));
 	snprintf(missing, sizeof(missing), "%s/none", dir);
@@ -637,7 +638,7 @@ static void write_crafted(const char *path)
 
 START_TEST(scan_parses_and_skips)
 {
-	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
+	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct icl_err err = {0};
 	struct dgrams g = {0};
 
@@ -685,7 +686,7 @@ static void write_text(const char *path, const char *text)
 
 START_TEST(scan_errors_name_file_and_reason)
 {
-	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
+	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct icl_err err = {0};
 
 	make_dir(dir, sizeof(dir));
@@ -706,7 +707,7 @@ END_TEST
  * the datagrams before it were delivered. */
 START_TEST(scan_truncated_file_is_an_error)
 {
-	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
+	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct icl_err err = {0};
 	struct dgrams g = {0};
 	long size;
@@ -730,7 +731,7 @@ END_TEST
 
 START_TEST(scan_refuses_other_link_types)
 {
-	char dir[NS_TMP_DIR_MAX], path[NS_TMP_DIR_MAX + 64];
+	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct icl_err err = {0};
 	pcap_t *p = pcap_open_dead(DLT_RAW, 65535);
 	pcap_dumper_t *d;

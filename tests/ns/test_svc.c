@@ -2,6 +2,7 @@
  * for what they bind or create there, reports failures with their log,
  * and stops them with everything they forked. */
 #include <check.h>
+#include <limits.h>
 #include <sched.h>
 #include <sys/wait.h>
 #include <dirent.h>
@@ -19,8 +20,8 @@
 
 static struct topo_plan plan;
 static struct topo *topo;
-static char dir[NS_TMP_DIR_MAX];
-static char log_path[NS_TMP_DIR_MAX + 16];
+static char dir[PATH_MAX];
+static char log_path[PATH_MAX + 16];
 
 static void setup(void)
 {

@@ -10,15 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../common/fs.h"
 #include "../../harness/session.h"
 #include "../../harness/wire.h"
 #include "nsutil.h"
 #include "suites.h"
 
 #define TSHARK "/usr/bin/tshark"
-
-static const char *const files[] = { "lan-client.pcap", "lan-router.pcap", "wan-router.pcap",
-				     "wan-server.pcap" };
 
 enum { SERVER, CLIENT };
 
@@ -97,7 +95,7 @@ static bool named_frame(const char *detail, char *file, size_t cap, size_t *fram
 /* How many lines tshark prints for frame `n` of `path` if it is DTLS. */
 static int tshark_dtls_lines(const char *path, size_t n)
 {
-	char cmd[PATH_MAX + 128], line[1024];
+	char cmd[2 * PATH_MAX], line[1024];
 	int lines = 0;
 	FILE *p;
 
@@ -119,7 +117,7 @@ static void judge_all(const struct scn_case *c, const char *dir, double t0, stru
 	json_t *flows;
 	struct icl_err err = {0};
 	struct wire_view *w = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 128];
 
 	if (wire_load(c, dir, t0, NULL, &w, &err) < 0) {
 		snprintf(o->broken, sizeof(o->broken), "wire_load: %s", err.msg);
@@ -137,17 +135,6 @@ static void judge_all(const struct scn_case *c, const char *dir, double t0, stru
 		return;
 	snprintf(path, sizeof(path), "%s/%s", dir, o->v4_file);
 	o->tshark_lines = tshark_dtls_lines(path, o->v4_frame);
-}
-
-static void remove_capture(const char *dir)
-{
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
-	}
-	rmdir(dir);
 }
 
 /* The seed session (icelab-lite server, DTLS `setup`, against a
@@ -197,12 +184,12 @@ START_TEST(seed_wire)
 {
 	const char *setup = _i ? "active" : "passive";
 	struct outcome o = { .tshark_lines = -3 };
-	char dir[NS_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 
 	ns_tmp_template(dir, sizeof(dir), "icelab-test");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	run_seed(setup, dir, &o);
-	remove_capture(dir);
+	icl_rm_tree(dir);
 	ck_assert_msg(!o.broken[0], "%s", o.broken);
 	ck_assert_msg(!o.timed_out, "session timed out");
 	ck_assert(!o.incomplete);

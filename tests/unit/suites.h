@@ -7,8 +7,7 @@
 /* main.c gives the run a private TMPDIR (common/tmpdir.h): a failed
  * assertion ends its test before the test's own cleanup, and what the test
  * left there goes with the run, however it ends.  Tests make their files
- * in it with icl_tmp_path(), in buffers this large. */
-#define UNIT_TMP_DIR_MAX 256
+ * in it with icl_tmp_path(), in PATH_MAX buffers as the harness does. */
 
 Suite *scenario_suite(void);
 Suite *nat_suite(void);

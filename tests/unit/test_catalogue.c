@@ -4,6 +4,7 @@
  * the runner starts.
  */
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ START_TEST(test_escape)
 		"topology:\n"
 		"  nodes: { a: {}, b: {} }\n"
 		"  links: { l: { a: { node: a, ipv4: 10.0.0.1/24 }, b: { node: b, ipv4: 10.0.0.2/24 } } }\n";
-	char path[UNIT_TMP_DIR_MAX], *files[] = { path };
+	char path[PATH_MAX], *files[] = { path };
 	char *out = NULL, *diag = NULL;
 	int fd;
 

@@ -2,8 +2,8 @@
  * written from run documents (tests/data/report/ and built here) into a
  * temporary directory, then read back as text. */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "../../common/fs.h"
 #include "../../common/tmpdir.h"
 #include "../../reports/report.h"
 #include "suites.h"
@@ -20,8 +21,8 @@
 #define FIXTURE "tests/data/report/run.json"
 
 struct out {
-	char dir[UNIT_TMP_DIR_MAX];
-	char path[UNIT_TMP_DIR_MAX + 64];
+	char dir[PATH_MAX];
+	char path[PATH_MAX + 64];
 	char *text;
 };
 
@@ -54,23 +55,6 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-}
-
 /* Write `name` (junit.xml, index.html, results.json) from `run` into a
  * fresh directory and read it back; the directory is gone afterwards. */
 static void write_one(struct out *o, const char *name, const json_t *run)
@@ -88,7 +72,7 @@ static void write_one(struct out *o, const char *name, const json_t *run)
 	rc = fn(o->path, run, &err);
 	if (rc == 0)
 		o->text = slurp(o->path);
-	remove_dir(o->dir);
+	icl_rm_tree(o->dir);
 	ck_assert_msg(rc == 0, "%s", err.msg);
 }
 
@@ -620,7 +604,7 @@ START_TEST(errors_name_the_file)
 {
 	json_t *run = load_fixture(), *bare = json_pack("{s:s}", "icelab", "0.1.0");
 	struct icl_err err = {0};
-	char dir[UNIT_TMP_DIR_MAX], path[UNIT_TMP_DIR_MAX + 64];
+	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct stat st;
 
 	ck_assert_int_eq(icl_tmp_path(dir, sizeof(dir), "icelab-report-XXXXXX"), 0);
