@@ -452,12 +452,13 @@ bool scn_is_null(struct fy_node *n)
 
 /* `what` and the first 40 bytes of `s` in double quotes, control
  * characters written as escapes (a block scalar ends in a line break):
- * the message stays one line and still shows what the file holds. */
+ * the message stays one line and still shows what the file holds.  "..."
+ * marks a cut, by the 40 bytes or by `size` (escapes take 4 bytes). */
 static void show_text(char *buf, size_t size, const char *what, const char *s, size_t len)
 {
-	size_t o = (size_t)snprintf(buf, size, "%s\"", what);
+	size_t o = (size_t)snprintf(buf, size, "%s\"", what), i;
 
-	for (size_t i = 0; i < len && i < 40 && o + 8 < size; i++) {
+	for (i = 0; i < len && i < 40 && o + 8 < size; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		char e = ch == '\n' ? 'n' : ch == '\t' ? 't' : ch == '\r' ? 'r' : 0;
 
@@ -468,7 +469,7 @@ static void show_text(char *buf, size_t size, const char *what, const char *s, s
 		else
 			buf[o++] = (char)ch;
 	}
-	snprintf(buf + o, size - o, "%s\"", len > 40 ? "..." : "");
+	snprintf(buf + o, size - o, "%s\"", i < len ? "..." : "");
 }
 
 const char *scn_describe(struct scn_ctx *c, struct fy_node *n, char *buf, size_t size)
