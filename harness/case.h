@@ -60,6 +60,7 @@ enum scn_exp_kind {
 	SCN_EXP_WIRE_CONSENT,      /* `agent` sends a check on its pair at least every `max` ms */
 	SCN_EXP_WIRE_ROLE_CONFLICT, /* the role attributes of the checks: one agent switches */
 	SCN_EXP_WIRE_REJECTED,     /* `agent` answers the peer's checks with error `code` only */
+	SCN_EXP_WIRE_DATA_GAP,     /* `agent`'s application data reaches its peer at least every `max` ms */
 };
 
 struct scn_pair_match {
@@ -79,7 +80,7 @@ struct scn_expect {
 	char state[16];            /* ice/dtls state name */
 	char role[8];              /* dtls: "" any, "client", "server" */
 	struct scn_pair_match pair; /* selected */
-	unsigned min, max;         /* pair-changes; consent: max = interval in ms */
+	unsigned min, max;         /* pair-changes; consent, data-gap: max = interval in ms */
 	char text[128];            /* error, and ice/dtls `reason`: substring of the reason */
 	int family;                /* wire no-dtls, no-binding-success: 0 any, AF_INET, AF_INET6 */
 	char addr[64];             /* wire no-dtls, no-binding-success: "" any, or one destination address;

@@ -30,9 +30,10 @@ static const char *const none_word[] = { "none", NULL };
 static const char *const wire_words[] = { "dtls-after-use-candidate", "symmetric-responses",
 					  "role-conflict-resolved", NULL };
 static const char *const wire_keys[] = { "no-dtls", "no-binding-success", "consent-interval",
-					  "checks-rejected", NULL };
+					  "checks-rejected", "data-gap", NULL };
 static const char *const no_sent_keys[] = { "from", "to-family", "to", NULL };
 static const char *const consent_keys[] = { "agent", "max", NULL };
+static const char *const data_gap_keys[] = { "from", "max", NULL };
 static const char *const rejected_keys[] = { "agent", "code", NULL };
 static const char *const check_kinds[] = { "request-answered", "check-succeeded",
 					   "check-failed", "role-changed", "prflx",
@@ -321,15 +322,18 @@ static int read_no_sent(struct item *it, struct fy_node *v, enum scn_exp_kind ki
 	return rc;
 }
 
-static int read_consent(struct item *it, struct fy_node *v)
+/* consent-interval and data-gap: an agent and the longest it may go
+ * quiet, named by `who`. */
+static int read_interval(struct item *it, struct fy_node *v, enum scn_exp_kind kind,
+			 const char *const *keys, const char *who)
 {
 	struct scn_expect *e = it->e;
 	struct scn_ctx *c = it->c;
 	struct fy_node *dummy;
 	int rc;
 
-	e->kind = SCN_EXP_WIRE_CONSENT;
-	if ((rc = read_agent_map(it, v, consent_keys, "agent")) < 0 ||
+	e->kind = kind;
+	if ((rc = read_agent_map(it, v, keys, who)) < 0 ||
 	    (rc = scn_require(c, v, "max", &dummy)) < 0)
 		return rc;
 	return scn_get_duration(c, v, "max", 1, SCN_TIMEOUT_MAX_MS, &e->max);
@@ -370,7 +374,7 @@ static int read_wire(struct item *it, struct fy_node *v)
 			return rc;
 		if (fy_node_mapping_item_count(v) != 1)
 			return scn_fail(c, v, "one wire check per item: no-dtls, no-binding-success, "
-					"consent-interval or checks-rejected");
+					"consent-interval, checks-rejected or data-gap");
 		p = fy_node_mapping_get_by_index(v, 0);
 		key = fy_node_get_scalar0(fy_node_pair_key(p));
 		old = scn_path_key(c, key);
@@ -380,15 +384,19 @@ static int read_wire(struct item *it, struct fy_node *v)
 			rc = read_no_sent(it, fy_node_pair_value(p), SCN_EXP_WIRE_NO_SUCCESS);
 		else if (!strcmp(key, "checks-rejected"))
 			rc = read_rejected(it, fy_node_pair_value(p));
+		else if (!strcmp(key, "data-gap"))
+			rc = read_interval(it, fy_node_pair_value(p), SCN_EXP_WIRE_DATA_GAP,
+					   data_gap_keys, "from");
 		else
-			rc = read_consent(it, fy_node_pair_value(p));
+			rc = read_interval(it, fy_node_pair_value(p), SCN_EXP_WIRE_CONSENT,
+					   consent_keys, "agent");
 		scn_path_pop(c, old);
 		return rc;
 	}
 	if (v == NULL || !fy_node_is_scalar(v) || scn_as_enum(c, v, wire_words, &w) < 0)
 		return scn_type_error(c, v, "dtls-after-use-candidate, symmetric-responses, "
 				      "role-conflict-resolved, or a mapping with no-dtls, "
-				      "no-binding-success, consent-interval or checks-rejected");
+				      "no-binding-success, consent-interval, checks-rejected or data-gap");
 	it->e->kind = w == 0 ? SCN_EXP_WIRE_DTLS_AFTER_NOMINATION
 		    : w == 1 ? SCN_EXP_WIRE_SYMMETRIC : SCN_EXP_WIRE_ROLE_CONFLICT;
 	return w == 2 ? want_same_roles(it, v) : 0;
@@ -718,6 +726,9 @@ static void what_wire(const struct scn_case *k, struct scn_expect *e)
 	else if (e->kind == SCN_EXP_WIRE_REJECTED)
 		set_what(e, "%s answers none of the peer's checks with success",
 			 subject(k, e->agent));
+	else if (e->kind == SCN_EXP_WIRE_DATA_GAP)
+		set_what(e, "%s's application data reaches its peer at least every %u ms",
+			 subject(k, e->agent), e->max);
 	else
 		set_what(e, "%s checks consent at least every %u ms",
 			 subject(k, e->agent), e->max);

@@ -42,6 +42,11 @@
  *    consecutive requests, and the last one and the end, are at most
  *    e->max ms apart; with no request there, DTLS start to the end counts.
  *    No DTLS or no successful check fails.  Fails with the largest gap.
+ *  - SCN_EXP_WIRE_DATA_GAP: the agent's DTLS application-data datagrams
+ *    that arrived at another agent's node (delivery, above): from the
+ *    first arrival to the end of the capture, consecutive arrivals, and
+ *    the last one and the end, are at most e->max ms apart.  None arrived
+ *    fails.  Fails with the largest gap.
  *  - SCN_EXP_WIRE_ROLE_CONFLICT: from the role each agent starts in (the
  *    case's `role`, the same for both), the role attribute of each one's
  *    requests (first transmissions only: a retransmission carries the role
@@ -966,6 +971,62 @@ static bool consent(const struct wire_view *w, const struct scn_expect *e, int a
 	return g.ns <= (int64_t)e->max * 1000000;
 }
 
+/* ---- data flow ---------------------------------------------------------- */
+
+/* The largest gap between the arrivals of `a`'s application data at its
+ * peer's node, from the first one on, and between the last one and the
+ * end of the capture; g.ns < 0 if none arrived.  `n_sent`, `n_arrived`:
+ * its application-data datagrams sent and arrived. */
+static struct wire_gap data_gap(const struct wire_view *w, int a, size_t *n_sent,
+				size_t *n_arrived)
+{
+	struct wire_gap g = { .ns = -1, .from = WIRE_NONE, .to = WIRE_NONE };
+	size_t prev = WIRE_NONE;
+
+	*n_sent = *n_arrived = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wire_dg *d = &w->dg[i];
+
+		if (d->kind != WK_DTLS_DATA)
+			continue;
+		*n_sent += d->sender == a;
+		if (d->origin != a)
+			continue;
+		(*n_arrived)++;
+		if (prev != WIRE_NONE && d->ns - w->dg[prev].ns > g.ns)
+			g = (struct wire_gap){ d->ns - w->dg[prev].ns, prev, i };
+		prev = i;
+	}
+	if (prev != WIRE_NONE && w->last_ns - w->dg[prev].ns > g.ns)
+		g = (struct wire_gap){ w->last_ns - w->dg[prev].ns, prev, WIRE_NONE };
+	return g;
+}
+
+static bool data_flow(const struct wire_view *w, const struct scn_expect *e, int a, char *detail,
+		      size_t cap)
+{
+	char expect[192], from[128], to[128];
+	size_t sent, arrived;
+	struct wire_gap g = data_gap(w, a, &sent, &arrived);
+
+	snprintf(expect, sizeof(expect),
+		 "expected %s's application data to reach its peer at least every %u ms",
+		 agent_name(w, a), e->max);
+	if (g.ns < 0) {
+		/* Through a TURN relay the sender's side carries it framed for
+		 * the relay: another payload, so no arrival matches it. */
+		snprintf(detail, cap, "%s; got none: %s sent %zu DTLS application-data datagrams%s",
+			 expect, agent_name(w, a), sent,
+			 sent ? ", none arrived (data relayed by TURN cannot be followed)" : "");
+		return false;
+	}
+	fmt_end(from, sizeof(from), w, g.from, "nowhere", w->first_ns);
+	fmt_end(to, sizeof(to), w, g.to, "the end of the capture", w->last_ns);
+	snprintf(detail, cap, "%s; got a largest gap of %.0f ms, from %s to %s (%zu of %zu arrived)",
+		 expect, (double)g.ns / 1e6, from, to, arrived, sent);
+	return g.ns <= (int64_t)e->max * 1000000;
+}
+
 /* "lan-client.pcap frame 7 (+0.012 s)" */
 static void fmt_ref(char *out, size_t cap, const struct wire_view *w, size_t i)
 {
@@ -1296,6 +1357,9 @@ bool wire_check(const struct wire_view *w, const struct scn_case *c, const struc
 		break;
 	case SCN_EXP_WIRE_REJECTED:
 		ok = for_agents(w, e, rejected, buf, sizeof(buf));
+		break;
+	case SCN_EXP_WIRE_DATA_GAP:
+		ok = for_agents(w, e, data_flow, buf, sizeof(buf));
 		break;
 	default:
 		snprintf(buf, sizeof(buf), "not a wire expectation (kind %d)", (int)e->kind);

@@ -140,6 +140,7 @@ static const char full_yaml[] =
 	"    agent: server\n"
 	"  - pair-changes: { min: 2 }\n"                              /* [15] */
 	"  - wire: { no-binding-success: { from: server, to: 198.51.100.66 } }\n" /* [16] */
+	"  - wire: { data-gap: { from: client, max: 300ms } }\n"     /* [17] */
 	"expected-failure:\n"
 	"  reason: the adapter does not nominate aggressively yet\n";
 
@@ -236,6 +237,10 @@ static void check_full_wire(const struct scn_expect *e)
 	ck_assert_int_eq(e[16].agent, 0);
 	ck_assert_str_eq(e[16].addr, "198.51.100.66");
 	ck_assert_str_eq(e[16].what, "no Binding success response from server to 198.51.100.66");
+	ck_assert_int_eq(e[17].kind, SCN_EXP_WIRE_DATA_GAP);
+	ck_assert_int_eq(e[17].agent, 1);
+	ck_assert_uint_eq(e[17].max, 300);
+	ck_assert_str_eq(e[17].what, "client's application data reaches its peer at least every 300 ms");
 }
 
 START_TEST(test_full_file)
@@ -254,12 +259,12 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(k->signal_delay_ms, 1500);
 	ck_assert_uint_eq(k->timeout_ms, 20000);
 	check_full_agents(k);
-	ck_assert_uint_eq(k->n_expect, 17);
+	ck_assert_uint_eq(k->n_expect, 18);
 	check_full_events(k->expect);
 	check_full_wire(k->expect);
 	ck_assert(k->xfail);
 	ck_assert_str_eq(k->xfail_reason, "the adapter does not nominate aggressively yet");
-	ck_assert_uint_eq(k->xfail_src.line, 62);
+	ck_assert_uint_eq(k->xfail_src.line, 63);
 	scn_cases_free(k, n);
 }
 END_TEST
@@ -798,6 +803,14 @@ static const struct {
 	  "x.yaml:11:22: expect[0].wire.no-dtls.from: ", "required key is missing" },
 	{ EXPECT("  - wire: { consent-interval: { max: 6s } }\n"),
 	  "x.yaml:11:31: expect[0].wire.consent-interval.agent: ", "required key is missing" },
+	{ EXPECT("  - wire: { data-gap: { max: 300ms } }\n"),
+	  "x.yaml:11:23: expect[0].wire.data-gap.from: ", "required key is missing" },
+	{ EXPECT("  - wire: { data-gap: { from: client } }\n"),
+	  "x.yaml:11:23: expect[0].wire.data-gap.max: ", "required key is missing" },
+	{ EXPECT("  - wire: { data-gap: { from: any, max: 300ms } }\n"),
+	  "x.yaml:11:31: expect[0].wire.data-gap.from: ", "unknown agent 'any'" },
+	{ EXPECT("  - wire: { data-gap: { agent: client, max: 300ms } }\n"),
+	  "x.yaml:11:25: expect[0].wire.data-gap.agent: ", "unknown key" },
 	{ EXPECT("  - wire: { no-binding-success: { from: server, to: nowhere } }\n"),
 	  "x.yaml:11:53: expect[0].wire.no-binding-success.to: ", "expected an IP address" },
 	{ EXPECT("  - wire: { no-dtls: { from: server }, no-binding-success: { from: server } }\n"),

@@ -1004,7 +1004,7 @@ static const struct {
 	{ WIRE_HEAD "  - wire: reflexive\n    within: 1s\n",
 	  "a.yaml:11:11: expect[0].wire: expected dtls-after-use-candidate, symmetric-responses, "
 	  "role-conflict-resolved, or a mapping with no-dtls, no-binding-success, "
-	  "consent-interval or checks-rejected, got \"reflexive\"" },
+	  "consent-interval, checks-rejected or data-gap, got \"reflexive\"" },
 };
 
 START_TEST(test_wire_mods_bad)

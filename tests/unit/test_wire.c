@@ -3,6 +3,7 @@
  * wire_load() and judged. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,7 @@ enum { CLIENT, SERVER };
 #define CASE_T0 (T0 - 0.010) /* the case started 10 ms before it */
 
 struct world {
-	char dir[UNIT_TMP_DIR_MAX];
+	char dir[PATH_MAX];
 	pcap_t *dead;
 	pcap_dumper_t *d[N_FILES];
 	size_t frames[N_FILES];
@@ -77,7 +78,7 @@ static void world_open(struct world *w)
 	w->dead = pcap_open_dead(DLT_EN10MB, 65535);
 	ck_assert_ptr_nonnull(w->dead);
 	for (int f = 0; f < N_FILES; f++) {
-		char path[UNIT_TMP_DIR_MAX + 64];
+		char path[PATH_MAX + 64];
 
 		snprintf(path, sizeof(path), "%s/%s", w->dir, file_name[f]);
 		w->d[f] = pcap_dump_open(w->dead, path);
@@ -288,7 +289,7 @@ static void session(struct world *w, unsigned v, struct marks *m)
 /* Close the files, load them, and remove them before anything can fail. */
 static int world_load(struct world *w, const char *missing, struct icl_err *err)
 {
-	char path[UNIT_TMP_DIR_MAX + 64];
+	char path[PATH_MAX + 64];
 	int rc;
 
 	for (int f = 0; f < N_FILES; f++)
@@ -989,6 +990,89 @@ START_TEST(cut_drops_receipts)
 }
 END_TEST
 
+/* ---- data gap ------------------------------------------------------------ */
+
+/* The client sends application data every 100 ms from 100 ms (10
+ * records); those at 400 and 500 ms are lost on the way (variant 0), or
+ * arrive while the server's end of wan is cut (variant 1, 350..550 ms:
+ * captured there, never received).  A Binding request at `end` ms closes
+ * the capture.  `at[k]`: record k's frame at the server. */
+static void data_session(struct world *w, int variant, double end, size_t at[10])
+{
+	uint8_t b[64];
+
+	world_open(w);
+	for (int k = 0; k < 10; k++) {
+		bool gone = k == 3 || k == 4;
+
+		xmit(w, CLIENT, 100.0 * (k + 1), false, 5001, 6000, b, dtls(b, 23, (uint8_t)k),
+		     gone && variant == 0);
+		at[k] = gone && variant == 0 ? 0 : w->rx;
+	}
+	if (variant == 1) {
+		action(w, 350, "cut", "both", "a-to-b");
+		action(w, 550, "restore", "both", "a-to-b");
+	}
+	xmit(w, SERVER, end, false, 5001, 6000, b, stun(b, 0x0001, 1, false), false);
+}
+
+/* The largest gap between arrivals of an agent's application data at its
+ * peer, to the end of the capture; a loss or a cut at the receiving end
+ * is a gap, and an agent whose data never arrived fails. */
+START_TEST(data_gap)
+{
+	struct icl_err err = {0};
+	struct world w;
+	size_t at[10];
+	char d[512];
+
+	data_session(&w, _i, 1150, at);
+	ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_msg(judge(&w, SCN_EXP_WIRE_DATA_GAP, CLIENT, 0, NULL, 300, d, sizeof(d)), "%s",
+		      d);
+	ck_assert_msg(strstr(d, "largest gap of 300 ms") != NULL, "%s", d);
+	ck_assert_msg(strstr(d, "(8 of 10 arrived)") != NULL, "%s", d);
+	assert_names(d, "wan-server.pcap", at[2]);
+	assert_names(d, "wan-server.pcap", at[5]);
+	ck_assert(!judge(&w, SCN_EXP_WIRE_DATA_GAP, CLIENT, 0, NULL, 299, d, sizeof(d)));
+	/* The server sent none; "both" needs it too. */
+	ck_assert(!judge(&w, SCN_EXP_WIRE_DATA_GAP, SERVER, 0, NULL, 300, d, sizeof(d)));
+	ck_assert_msg(strstr(d, "got none: server sent 0 DTLS application-data") != NULL, "%s", d);
+	ck_assert(!judge(&w, SCN_EXP_WIRE_DATA_GAP, SCN_AGENT_BOTH, 0, NULL, 300, d, sizeof(d)));
+	ck_assert(judge(&w, SCN_EXP_WIRE_DATA_GAP, SCN_AGENT_ANY, 0, NULL, 300, d, sizeof(d)));
+	world_done(&w);
+
+	/* Data that stops is a gap up to the end of the capture. */
+	data_session(&w, _i, 2000, at);
+	ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
+	ck_assert(!judge(&w, SCN_EXP_WIRE_DATA_GAP, CLIENT, 0, NULL, 300, d, sizeof(d)));
+	ck_assert_msg(strstr(d, "largest gap of 1000 ms") != NULL, "%s", d);
+	ck_assert_msg(strstr(d, "to the end of the capture") != NULL, "%s", d);
+	assert_names(d, "wan-server.pcap", at[9]);
+	world_done(&w);
+}
+END_TEST
+
+/* Sent, but nothing arrived: said so. */
+START_TEST(data_gap_none_arrived)
+{
+	struct icl_err err = {0};
+	struct world w;
+	uint8_t b[64];
+	char d[512];
+
+	world_open(&w);
+	for (int k = 0; k < 3; k++)
+		xmit(&w, CLIENT, 100.0 * (k + 1), false, 5001, 6000, b, dtls(b, 23, (uint8_t)k),
+		     true);
+	ck_assert_msg(world_load(&w, NULL, &err) == 0, "%s", err.msg);
+	ck_assert(!judge(&w, SCN_EXP_WIRE_DATA_GAP, CLIENT, 0, NULL, 60000, d, sizeof(d)));
+	ck_assert_msg(strstr(d, "client sent 3 DTLS application-data datagrams, none arrived") !=
+		      NULL, "%s", d);
+	world_done(&w);
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	struct icl_err err = {0};
@@ -1018,6 +1102,8 @@ Suite *wire_suite(void)
 	tcase_add_loop_test(tc, dtls_after_nomination, 0, 3);
 	tcase_add_test(tc, symmetric);
 	tcase_add_test(tc, consent);
+	tcase_add_loop_test(tc, data_gap, 0, 2);
+	tcase_add_test(tc, data_gap_none_arrived);
 	tcase_add_test(tc, role_conflict_settled);
 	tcase_add_loop_test(tc, role_conflict_unsettled, 0, 6);
 	tcase_add_test(tc, role_conflict_no_roles);
