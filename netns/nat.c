@@ -438,6 +438,21 @@ static void nat_emit_guards(const struct nat_gen *g)
 		g->wan, f, g->ext);
 	fprintf(g->f, "\t\tiifname \"%s\" %s daddr %s meta l4proto { tcp, udp } ct state new drop\n\t}\n",
 		g->lan, f, g->ext);
+	/* Simultaneous open: a flow let in while the inside host's own flow
+	 * to that peer was not yet confirmed has the mirror tuple, and nf_nat
+	 * keeps tuples unique by giving the inbound flow another source
+	 * port: the host would see the peer at a port it never used (and
+	 * learn a bogus mapping of its own from the peer's answer).  No NAT
+	 * of RFC 4787 rewrites a remote's port, so the packet is dropped, as
+	 * one that came a moment too early; the peer's next one is a reply
+	 * of the confirmed flow.  After srcnat, where that port was chosen;
+	 * by source address, as postrouting has no input interface: a
+	 * hairpinned flow, also DNATed and SNATed, leaves from EXT. */
+	if (g->dnats) {
+		nat_emit_chain_head(g, "guard_post", "filter", "postrouting", "srcnat + 50");
+		fprintf(g->f, "\t\toifname \"%s\" %s saddr != %s ct direction original "
+			"ct status & (dnat | snat) == dnat | snat drop\n\t}\n", g->lan, f, g->ext);
+	}
 	/* After conntrack (-200), before confirmation: new UDP flows of
 	 * the NAT get the mapping lifetime. */
 	nat_emit_chain_head(g, "ctlife", "filter", "prerouting", "filter");
