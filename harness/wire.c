@@ -616,7 +616,7 @@ static int drop_cut_receipts(struct wire_view *w, const json_t *timeline)
 		return 0;
 	if ((acts = link_actions(timeline)) == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < w->n && json_array_size(acts) > 0; i++) {
+	for (size_t i = 0; i < w->n; i++) {
 		struct wire_dg *d = &w->dg[i];
 		const struct wire_file *f = &w->files[d->file];
 
@@ -904,6 +904,25 @@ struct wire_gap {
 	size_t from, to;           /* datagram indices; WIRE_NONE: DTLS start / capture end */
 };
 
+/* A gap walk: datagram `i` follows *prev in a sequence; the gap between
+ * them widens *g if larger. */
+static void gap_next(const struct wire_view *w, struct wire_gap *g, size_t *prev, size_t i)
+{
+	if (*prev != WIRE_NONE && w->dg[i].ns - w->dg[*prev].ns > g->ns)
+		*g = (struct wire_gap){ w->dg[i].ns - w->dg[*prev].ns, *prev, i };
+	*prev = i;
+}
+
+/* The end of the walk: from the last datagram (or from `none_ns` if
+ * there was none) to the end of the capture. */
+static void gap_end(const struct wire_view *w, struct wire_gap *g, size_t prev, int64_t none_ns)
+{
+	int64_t from = prev == WIRE_NONE ? none_ns : w->dg[prev].ns;
+
+	if (w->last_ns - from > g->ns)
+		*g = (struct wire_gap){ w->last_ns - from, prev, WIRE_NONE };
+}
+
 /* The largest gap between `a`'s requests on the tuple of `pair` from
  * `start_ns` on, and between the last one and the end of the capture. */
 static struct wire_gap largest_gap(const struct wire_view *w, int a, size_t pair,
@@ -911,21 +930,15 @@ static struct wire_gap largest_gap(const struct wire_view *w, int a, size_t pair
 {
 	struct wire_gap g = { .ns = -1, .from = WIRE_NONE, .to = WIRE_NONE };
 	size_t prev = WIRE_NONE;
-	int64_t prev_ns = start_ns;
 
 	for (size_t i = 0; i < w->n; i++) {
 		const struct wire_dg *d = &w->dg[i];
 
-		if (d->sender != a || d->kind != WK_REQ || d->ns < start_ns ||
-		    !same_tuple(d, &w->dg[pair]))
-			continue;
-		if (prev != WIRE_NONE && d->ns - prev_ns > g.ns)
-			g = (struct wire_gap){ d->ns - prev_ns, prev, i };
-		prev = i;
-		prev_ns = d->ns;
+		if (d->sender == a && d->kind == WK_REQ && d->ns >= start_ns &&
+		    same_tuple(d, &w->dg[pair]))
+			gap_next(w, &g, &prev, i);
 	}
-	if (w->last_ns - prev_ns > g.ns)
-		g = (struct wire_gap){ w->last_ns - prev_ns, prev, WIRE_NONE };
+	gap_end(w, &g, prev, start_ns);
 	return g;
 }
 
@@ -993,12 +1006,10 @@ static struct wire_gap data_gap(const struct wire_view *w, int a, size_t *n_sent
 		if (d->origin != a)
 			continue;
 		(*n_arrived)++;
-		if (prev != WIRE_NONE && d->ns - w->dg[prev].ns > g.ns)
-			g = (struct wire_gap){ d->ns - w->dg[prev].ns, prev, i };
-		prev = i;
+		gap_next(w, &g, &prev, i);
 	}
-	if (prev != WIRE_NONE && w->last_ns - w->dg[prev].ns > g.ns)
-		g = (struct wire_gap){ w->last_ns - w->dg[prev].ns, prev, WIRE_NONE };
+	if (prev != WIRE_NONE)
+		gap_end(w, &g, prev, 0);
 	return g;
 }
 

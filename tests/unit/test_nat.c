@@ -172,7 +172,7 @@ START_TEST(test_eif_inbound_keyed_by_port_only)
 {
 	struct topo_nat n = mk_nat(TOPO_ADDRESS_AND_PORT_DEPENDENT, TOPO_ENDPOINT_INDEPENDENT,
 				   false, true, TOPO_FAM_V4);
-	char *t = render(&n), *pre = chain_body(t, "pre");
+	char *t = render(&n), *pre = chain_body(t, "pre"), *guard;
 
 	ck_assert(has(t, "map paddr {\n\t\ttype inet_proto . inet_service : ipv4_addr\n"));
 	ck_assert(has(pre, "iifname \"wan0\" ip daddr 203.0.113.1 meta l4proto { tcp, udp } "
@@ -181,6 +181,13 @@ START_TEST(test_eif_inbound_keyed_by_port_only)
 	ck_assert(!has(t, "fmap") && !has(t, "faddr"));
 	/* Flows the map lets in are the only new inbound ones forwarded. */
 	ck_assert(has(t, "ct state new ct status & dnat == 0 drop\n"));
+	/* A simultaneous open must not give one of them another source
+	 * port (nf_nat's unique tuple): such a packet is dropped instead. */
+	guard = chain_body(t, "guard_post");
+	ck_assert(has(guard, "type filter hook postrouting priority srcnat + 50;"));
+	ck_assert(has(guard, "oifname \"lan0\" ip saddr != 203.0.113.1 ct direction original "
+			     "ct status & (dnat | snat) == dnat | snat drop\n"));
+	free(guard);
 	free(pre);
 	free(t);
 }
@@ -217,6 +224,8 @@ START_TEST(test_apdf_lets_nothing_unsolicited_in)
 			  "ct state new drop\n"));
 	/* Nothing is DNATed, so every new inbound flow is dropped. */
 	ck_assert(has(fwd, "iifname \"wan0\" oifname \"lan0\" ct state new drop\n"));
+	/* Nor is any inbound flow's source ever rewritten. */
+	ck_assert(!has(t, "chain guard_post {"));
 	free(fwd);
 	free(in);
 	free(pre);

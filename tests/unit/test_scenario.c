@@ -356,10 +356,9 @@ END_TEST
 	"topology:\n  nodes: { x: {}, y: {} }\n  links:\n    l:\n" \
 	"      a: { node: x, " a " }\n      b: { node: y, " b " }\n"
 
-/* Ten \x01 escapes as the YAML file writes them, and as a message shows them. */
-#define X01_10 "\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01"
-#define SHOWN_10 X01_10
-#define SHOWN_8 "\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01"
+/* \x01 escapes, written the same in a YAML file and in a message. */
+#define X01_8 "\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x01"
+#define X01_10 X01_8 "\\x01\\x01"
 
 static const struct {
 	const char *yaml;
@@ -382,7 +381,7 @@ static const struct {
 	  "t.yaml:3:8: nodes.a: expected a mapping, got the quoted string \"x\\x01y\"" },
 	/* 30 escapes do not fit the message: 18 shown, then the cut marked */
 	{ "topology:\n  nodes:\n    a: \"" X01_10 X01_10 X01_10 "\"\n",
-	  "t.yaml:3:8: nodes.a: expected a mapping, got the quoted string \"" SHOWN_10 SHOWN_8
+	  "t.yaml:3:8: nodes.a: expected a mapping, got the quoted string \"" X01_10 X01_8
 	  "...\"" },
 	/* block scalars: at their first character, not in the indentation
 	 * before it, and named for what they are, line break and all */
